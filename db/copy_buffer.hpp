@@ -1,0 +1,68 @@
+#pragma once
+/// Rows encoded in PostgreSQL's COPY text format, sent to the server in large chunks.
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace midilib {
+
+/**
+ * A buffer of COPY text rows. Fields are appended left to right and end_row()
+ * closes a row. Escaping follows the COPY text rules: backslash, tab, newline
+ * and carriage return are escaped; NULL is \N.
+ */
+class copy_buffer
+{
+public:
+    /// A text field.
+    void text(std::string_view value);
+    /// An integer field.
+    void integer(std::int64_t value);
+    /// A double field (non-finite values are written as NULL).
+    void real(double value);
+    /// A NULL field.
+    void null();
+    /// A bytea field in hex form.
+    void bytea(std::span<std::uint8_t const> value);
+    /// A text[] field.
+    void text_array(std::span<std::string const> values);
+    /// A smallint[]/int[] field; negative values in @p values become NULL when @p negative_is_null.
+    void int_array(std::span<std::int16_t const> values, bool negative_is_null);
+    /// Ends the current row.
+    void end_row();
+
+    /// Bytes encoded so far.
+    [[nodiscard]] std::size_t size() const noexcept { return m_buf.size(); }
+    /// Rows completed so far.
+    [[nodiscard]] std::size_t rows() const noexcept { return m_rows; }
+    /// The encoded rows.
+    [[nodiscard]] std::string_view data() const noexcept { return m_buf; }
+    /// Empties the buffer, keeping its capacity.
+    void clear() noexcept
+    {
+        m_buf.clear();
+        m_rows = 0;
+        m_row_open = false;
+    }
+
+private:
+    void separator();
+    void escaped(std::string_view value);
+
+    std::string m_buf;
+    std::size_t m_rows = 0;
+    bool m_row_open = false;
+};
+
+/**
+ * Runs "COPY <target> FROM STDIN" inside @p tx and sends @p rows in chunks.
+ * \throws pqxx::sql_error when the server rejects the data (the message names
+ *         @p target and quotes the start of the rejected data).
+ */
+void copy_rows(pqxx::dbtransaction &tx, std::string const &target, copy_buffer const &rows);
+
+} // namespace midilib

@@ -1,0 +1,38 @@
+#pragma once
+/// A first, simple search over the library: substring match on paths and track names.
+/// (Full-text search with ranking and facets replaces it; see issue 5.)
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace midilib {
+
+/// One file found.
+struct search_hit
+{
+    std::int64_t id = 0;
+    std::string path;
+    double duration_seconds = 0.0;
+    double tempo_bpm = 0.0;
+    std::int64_t tracks = 0;
+    std::int64_t notes = 0;
+};
+
+/// Files whose path or a track name contains @p text (case-insensitive), at most @p limit.
+std::vector<search_hit> search_library(pqxx::connection &cx, std::string const &text, int limit);
+
+/// Library totals, for the import summary.
+struct library_totals
+{
+    std::int64_t files = 0;
+    std::int64_t paths = 0;
+    std::int64_t errors = 0;
+};
+
+/// Counts the rows of the library tables.
+library_totals count_library(pqxx::connection &cx);
+
+} // namespace midilib

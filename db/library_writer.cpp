@@ -1,0 +1,241 @@
+#include "db/library_writer.hpp"
+
+#include "db/copy_buffer.hpp"
+#include "db/sql_text.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace midilib {
+
+namespace {
+
+/// Attempts for a batch that hits a deadlock or serialization failure (concurrent importers).
+constexpr int MAX_BATCH_ATTEMPTS = 5;
+
+constexpr char const *PREPARE_SESSION = "SELECT midilib_prepare_import_session()";
+
+#define MIDILIB_FILE_COLUMNS                                                                            \
+    "hash, size_bytes, format, track_count, declared_tracks, division, ppq, smpte_fps, ticks_per_frame, " \
+    "duration_ticks, duration_seconds, tempo_first_bpm, tempo_min_bpm, tempo_max_bpm, tempo_mean_bpm, "   \
+    "tempo_events, time_signatures, key_signatures, note_count, channels_used, programs, track_names, "   \
+    "texts, lyrics, copyrights, markers, warnings"
+
+constexpr char const *STAGE_FILES = "stage_files (" MIDILIB_FILE_COLUMNS ")";
+constexpr char const *STAGE_PATHS = "stage_paths (path, hash, size_bytes, mtime_us)";
+constexpr char const *STAGE_ERRORS = "stage_errors (path, size_bytes, mtime_us, stage, reason)";
+
+/// New contents; ORDER BY hash takes the unique-index locks in one order in every session (no deadlock).
+constexpr char const *MERGE_FILES = "WITH inserted AS ("
+                                    " INSERT INTO midi_files (" MIDILIB_FILE_COLUMNS ")"
+                                    " SELECT DISTINCT ON (hash) " MIDILIB_FILE_COLUMNS " FROM stage_files ORDER BY hash"
+                                    " ON CONFLICT (hash) DO NOTHING RETURNING 1)"
+                                    " SELECT count(*) FROM inserted";
+
+#define MIDILIB_MTIME "'epoch'::timestamptz + mtime_us * interval '1 microsecond'"
+
+constexpr char const *MERGE_PATHS =
+    "WITH upserted AS ("
+    " INSERT INTO midi_file_paths (path, file_id, size_bytes, mtime)"
+    " SELECT DISTINCT ON (s.path) s.path, f.id, s.size_bytes, " MIDILIB_MTIME
+    " FROM stage_paths s JOIN midi_files f ON f.hash = s.hash ORDER BY s.path"
+    " ON CONFLICT (path) DO UPDATE SET file_id = EXCLUDED.file_id, size_bytes = EXCLUDED.size_bytes,"
+    " mtime = EXCLUDED.mtime, seen_at = now() RETURNING 1)"
+    " SELECT (SELECT count(*) FROM upserted), (SELECT count(DISTINCT path) FROM stage_paths)";
+
+/// A path whose file now fails no longer holds the content it held before.
+constexpr char const *FORGET_FAILED_PATHS =
+    "DELETE FROM midi_file_paths p USING stage_errors e WHERE p.path = e.path";
+
+constexpr char const *MERGE_ERRORS =
+    "INSERT INTO import_errors (path, size_bytes, mtime, stage, reason)"
+    " SELECT DISTINCT ON (path, size_bytes, mtime_us) path, size_bytes, " MIDILIB_MTIME ", stage, reason"
+    " FROM stage_errors ORDER BY path, size_bytes, mtime_us"
+    " ON CONFLICT (path, size_bytes, mtime) DO UPDATE SET stage = EXCLUDED.stage, reason = EXCLUDED.reason, at = now()";
+
+constexpr char const *SELECT_KNOWN =
+    "SELECT c.i FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS c(path, size_bytes, mtime_us, i)"
+    " WHERE EXISTS (SELECT 1 FROM midi_file_paths p WHERE p.path = c.path AND p.size_bytes = c.size_bytes"
+    "   AND p.mtime = 'epoch'::timestamptz + c.mtime_us * interval '1 microsecond')"
+    " OR EXISTS (SELECT 1 FROM import_errors e WHERE e.path = c.path AND e.size_bytes = c.size_bytes"
+    "   AND e.mtime = 'epoch'::timestamptz + c.mtime_us * interval '1 microsecond')";
+
+void encode_file(copy_buffer &out, file_item const &item)
+{
+    auto const &f = item.facts;
+    out.bytea(item.hash);
+    out.integer(static_cast<std::int64_t>(item.size));
+    out.integer(f.format);
+    out.integer(f.track_count);
+    out.integer(f.declared_tracks);
+    if (f.division == division_kind::ppq) {
+        out.text("ppq");
+        out.integer(f.ppq);
+        out.null();
+        out.null();
+    } else {
+        out.text("smpte");
+        out.null();
+        out.integer(f.smpte_fps);
+        out.integer(f.ticks_per_frame);
+    }
+    out.integer(static_cast<std::int64_t>(f.duration_ticks));
+    out.real(f.duration_seconds);
+    out.real(f.tempo.first_bpm);
+    out.real(f.tempo.min_bpm);
+    out.real(f.tempo.max_bpm);
+    out.real(f.tempo.mean_bpm);
+    out.integer(f.tempo.tempo_events);
+    out.text_array(f.time_signatures);
+    out.text_array(f.key_signatures);
+    out.integer(static_cast<std::int64_t>(f.note_count));
+    std::array<std::int16_t, 16> channels{};
+    std::size_t n = 0;
+    for (std::int16_t ch = 0; ch < 16; ++ch) {
+        if ((f.channels_used >> ch) & 1U) {
+            channels[n++] = static_cast<std::int16_t>(ch + 1);
+        }
+    }
+    out.int_array(std::span{channels.data(), n}, false);
+    out.int_array(f.programs, true);
+    out.text_array(f.track_names);
+    out.text_array(f.texts);
+    out.text_array(f.lyrics);
+    out.text_array(f.copyrights);
+    out.text_array(f.markers);
+    out.text_array(f.warnings);
+    out.end_row();
+}
+
+void encode_path(copy_buffer &out, file_item const &item)
+{
+    out.text(item.path);
+    out.bytea(item.hash);
+    out.integer(static_cast<std::int64_t>(item.size));
+    out.integer(item.mtime_us);
+    out.end_row();
+}
+
+void encode_error(copy_buffer &out, file_item const &item)
+{
+    out.text(item.path);
+    out.integer(static_cast<std::int64_t>(item.size));
+    out.integer(item.mtime_us);
+    out.text(item.error_stage);
+    out.text(item.error_reason);
+    out.end_row();
+}
+
+/// The three COPY streams of one batch.
+struct batch_rows
+{
+    copy_buffer files, paths, errors;
+    std::uint64_t parsed = 0;
+    std::uint64_t known_duplicates = 0;
+};
+
+void encode_batch(batch_rows &rows, std::span<file_item *const> items)
+{
+    for (file_item const *item : items) {
+        switch (item->state) {
+        case item_state::parsed:
+            encode_file(rows.files, *item);
+            encode_path(rows.paths, *item);
+            ++rows.parsed;
+            break;
+        case item_state::duplicate:
+            encode_path(rows.paths, *item);
+            ++rows.known_duplicates;
+            break;
+        case item_state::failed:
+        case item_state::pending: // never reaches the writer unparsed; counted as failed if it did
+            encode_error(rows.errors, *item);
+            break;
+        }
+    }
+}
+
+batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
+{
+    pqxx::work tx{cx};
+    log_sql("batch", PREPARE_SESSION);
+    tx.exec(PREPARE_SESSION);
+    batch_result result;
+    if (rows.files.rows() > 0) {
+        copy_rows(tx, STAGE_FILES, rows.files);
+        log_sql("batch", MERGE_FILES);
+        result.imported = tx.exec1(MERGE_FILES)[0].as<std::uint64_t>();
+    }
+    if (rows.paths.rows() > 0) {
+        copy_rows(tx, STAGE_PATHS, rows.paths);
+        log_sql("batch", MERGE_PATHS);
+        auto const r = tx.exec1(MERGE_PATHS);
+        if (r[0].as<std::uint64_t>() != r[1].as<std::uint64_t>()) {
+            throw pqxx::data_exception{fmt::format("batch lost paths: {} of {} path rows written; rolled back",
+                                                   r[0].as<std::uint64_t>(), r[1].as<std::uint64_t>())};
+        }
+    }
+    if (rows.errors.rows() > 0) {
+        copy_rows(tx, STAGE_ERRORS, rows.errors);
+        log_sql("batch", FORGET_FAILED_PATHS);
+        tx.exec0(FORGET_FAILED_PATHS);
+        log_sql("batch", MERGE_ERRORS);
+        tx.exec0(MERGE_ERRORS);
+    }
+    tx.commit();
+    result.duplicates = rows.known_duplicates + (rows.parsed - result.imported);
+    result.failed = rows.errors.rows();
+    return result;
+}
+
+} // namespace
+
+batch_result write_batch(pqxx::connection &cx, std::span<file_item *const> items)
+{
+    batch_rows rows;
+    encode_batch(rows, items);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return write_once(cx, rows);
+        } catch (pqxx::transaction_rollback const &e) {
+            if (attempt == MAX_BATCH_ATTEMPTS) {
+                throw;
+            }
+            spdlog::debug("batch of {} files: {} (attempt {}), retrying", items.size(), e.what(), attempt);
+        }
+    }
+}
+
+std::vector<bool> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates)
+{
+    std::vector<bool> known(candidates.size(), false);
+    if (candidates.empty()) {
+        return known;
+    }
+    std::vector<std::string> paths;
+    std::vector<std::int64_t> sizes;
+    std::vector<std::int64_t> mtimes;
+    paths.reserve(candidates.size());
+    sizes.reserve(candidates.size());
+    mtimes.reserve(candidates.size());
+    for (auto const &c : candidates) {
+        paths.push_back(c.path);
+        sizes.push_back(static_cast<std::int64_t>(c.size));
+        mtimes.push_back(c.mtime_us);
+    }
+    pqxx::read_transaction tx{cx};
+    log_sql("resume", SELECT_KNOWN);
+    auto const r = tx.exec_params(SELECT_KNOWN, text_array_literal(paths), int_array_literal(sizes),
+                                  int_array_literal(mtimes));
+    for (auto const &row : r) {
+        auto const i = row[0].as<std::size_t>();
+        if (i >= 1 && i <= known.size()) {
+            known[i - 1] = true;
+        }
+    }
+    return known;
+}
+
+} // namespace midilib

@@ -1,0 +1,64 @@
+#include "pipeline/import_graph.hpp"
+
+#include "db/library_writer.hpp"
+
+namespace midilib {
+
+namespace flow = tbb::flow;
+
+import_graph::import_graph(import_context ctx, std::size_t readers)
+: m_ctx(ctx),
+  m_source(m_graph, [this](tbb::flow_control &fc) { return m_ctx.source(fc); }),
+  m_limiter(m_graph, MAX_FILES_IN_FLIGHT),
+  m_read(m_graph, readers, [](file_item *item) { read_stage(*item); return item; }),
+  m_hash(m_graph, flow::unlimited, [this](file_item *item) { hash_stage(*item, m_ctx.hashes); return item; }),
+  m_parse(m_graph, flow::unlimited, [](file_item *item) { parse_stage(*item); return item; }),
+  m_batch(m_graph, flow::serial,
+          [this](file_item *item, batch_node_type::output_ports_type &out) {
+              if (auto full = m_ctx.batches.add(item)) {
+                  std::get<0>(out).try_put(*full);
+              }
+          }),
+  m_write(m_graph, m_ctx.pool.size(), [this](file_batch const &batch) { return write(batch); })
+{
+    flow::make_edge(m_source, m_limiter);
+    flow::make_edge(m_limiter, m_read);
+    flow::make_edge(m_read, m_hash);
+    flow::make_edge(m_hash, m_parse);
+    flow::make_edge(m_parse, m_batch);
+    flow::make_edge(flow::output_port<0>(m_batch), m_write);
+    flow::make_edge(m_write, m_limiter.decrementer());
+}
+
+void import_graph::run()
+{
+    m_source.activate();
+    m_graph.wait_for_all();
+    // The graph idles with a partial batch held by the batcher (at the end, or when the
+    // limiter is full of unbatched files): write it, which also lets the source go on.
+    while (auto rest = m_ctx.batches.flush()) {
+        m_write.try_put(*rest);
+        m_graph.wait_for_all();
+    }
+}
+
+std::size_t import_graph::write(file_batch const &batch)
+{
+    batch_result result;
+    {
+        auto cx = m_ctx.pool.acquire();
+        result = write_batch(*cx, *batch);
+    }
+    m_ctx.hashes.add_committed(*batch);
+    m_ctx.stats.imported += result.imported;
+    m_ctx.stats.duplicates += result.duplicates;
+    m_ctx.stats.failed += result.failed;
+    ++m_ctx.stats.batches;
+    for (auto *item : *batch) {
+        m_ctx.stats.bytes_read += item->size;
+        m_ctx.items.release(item);
+    }
+    return batch->size();
+}
+
+} // namespace midilib

@@ -1,0 +1,116 @@
+#include "pipeline/import_run.hpp"
+
+#include "db/connection_pool.hpp"
+#include "pipeline/batcher.hpp"
+#include "pipeline/file_source.hpp"
+#include "pipeline/import_graph.hpp"
+#include "pipeline/import_stats.hpp"
+#include "pipeline/item_pool.hpp"
+#include "pipeline/progress.hpp"
+#include "pipeline/stages.hpp"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+namespace midilib {
+
+namespace {
+
+/// Starts the look-ahead count that gives the progress line its ETA.
+std::thread start_counting(std::vector<std::filesystem::path> const &roots, import_stats &stats,
+                           std::atomic<bool> const &stop)
+{
+    return std::thread{[&roots, &stats, &stop] {
+        stats.expected = count_files(roots, stop);
+        stats.expected_final = true;
+    }};
+}
+
+import_summary summarize(import_stats const &stats, double seconds, bool interrupted)
+{
+    import_summary s;
+    s.scanned = stats.scanned;
+    s.skipped = stats.skipped;
+    s.imported = stats.imported;
+    s.duplicates = stats.duplicates;
+    s.failed = stats.failed;
+    s.bytes = stats.bytes_read;
+    s.batches = stats.batches;
+    s.seconds = seconds;
+    s.files_per_sec = seconds > 0 ? static_cast<double>(s.scanned) / seconds : 0.0;
+    s.mb_per_sec = seconds > 0 ? static_cast<double>(s.bytes) / 1e6 / seconds : 0.0;
+    s.peak_rss_mb = peak_rss_mb();
+    s.interrupted = interrupted;
+    return s;
+}
+
+} // namespace
+
+std::size_t default_connections() noexcept
+{
+    return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+}
+
+double peak_rss_mb()
+{
+    std::ifstream status{"/proc/self/status"};
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) {
+            return std::stod(line.substr(6)) / 1024.0;
+        }
+    }
+    return 0.0;
+}
+
+import_summary run_import(import_options const &options, std::atomic<bool> &stop)
+{
+    auto const start = std::chrono::steady_clock::now();
+    auto const roots = normalize_roots(options.paths);
+    std::size_t const writers = options.connections > 0 ? options.connections : default_connections();
+    std::size_t const cores = std::max(1U, std::thread::hardware_concurrency());
+
+    connection_pool pool{options.conninfo, writers, "import"};
+    import_stats stats;
+    item_pool items;
+    known_hashes hashes;
+    batcher batches;
+    file_source source{roots, pool, items, stats, stop};
+
+    std::atomic<bool> counting_stop{false};
+    auto counter = start_counting(roots, stats, counting_stop);
+    std::optional<progress_line> progress;
+    if (options.progress) {
+        progress.emplace(stats);
+    }
+
+    // Writers block on the network, so the arena has a thread per core plus one per
+    // writer: CPU stages keep every core busy while COPYs are in flight.
+    std::size_t const threads = cores + writers;
+    tbb::global_control parallelism{tbb::global_control::max_allowed_parallelism, threads};
+    tbb::task_arena arena{static_cast<int>(threads)};
+    try {
+        arena.execute([&] {
+            import_graph graph{{pool, items, stats, hashes, batches, source}, cores};
+            graph.run();
+        });
+    } catch (...) {
+        counting_stop = true;
+        counter.join();
+        throw;
+    }
+    counting_stop = true;
+    counter.join();
+    progress.reset();
+    double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    spdlog::debug("import: {} item objects, {} batches", items.created(), stats.batches.load());
+    return summarize(stats, seconds, stop.load());
+}
+
+} // namespace midilib

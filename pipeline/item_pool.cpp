@@ -1,0 +1,47 @@
+#include "pipeline/item_pool.hpp"
+
+namespace midilib {
+
+namespace {
+
+/// A buffer above this capacity is freed when its item is recycled, so that one huge
+/// file does not pin its memory for the rest of the run; smaller ones are kept for reuse.
+constexpr std::size_t MAX_KEPT_BUFFER_BYTES = 1024 * 1024;
+
+} // namespace
+
+file_item *item_pool::acquire()
+{
+    file_item *item = nullptr;
+    if (m_free.try_pop(item)) {
+        return item;
+    }
+    std::lock_guard lock{m_mutex};
+    m_all.push_back(std::make_unique<file_item>());
+    return m_all.back().get();
+}
+
+void item_pool::release(file_item *item) noexcept
+{
+    item->fs_path.clear();
+    item->path.clear();
+    item->size = 0;
+    item->mtime_us = 0;
+    item->bytes.clear();
+    if (item->bytes.capacity() > MAX_KEPT_BUFFER_BYTES) {
+        std::vector<std::uint8_t>{}.swap(item->bytes);
+    }
+    item->state = item_state::pending;
+    item->facts = file_facts{};
+    item->error_stage = "";
+    item->error_reason.clear();
+    m_free.push(item);
+}
+
+std::size_t item_pool::created() const
+{
+    std::lock_guard lock{m_mutex};
+    return m_all.size();
+}
+
+} // namespace midilib

@@ -1,0 +1,241 @@
+// midilib: the command-line tool. main() parses the command line and dispatches;
+// each command is a short list of named phases.
+
+#include "db/connection_pool.hpp"
+#include "db/database_config.hpp"
+#include "db/embedded_cluster.hpp"
+#include "db/library_search.hpp"
+#include "db/migrator.hpp"
+#include "db/sql_text.hpp"
+#include "pipeline/import_run.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+namespace {
+
+using namespace midilib;
+
+/// Options every command shares.
+struct global_options
+{
+    std::optional<std::string> db;
+    std::optional<std::filesystem::path> data_dir;
+    int verbose = 0;
+    bool quiet = false;
+    std::optional<std::string> log_file;
+    bool log_sql = false;
+};
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int sig)
+{
+    if (g_stop.exchange(true)) {
+        std::signal(sig, SIG_DFL); // second Ctrl-C: stop now
+        std::raise(sig);
+    }
+}
+
+void install_stop_handlers()
+{
+    struct sigaction sa{};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+void setup_logging(global_options const &g)
+{
+    std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
+    sinks.back()->set_level(g.quiet ? spdlog::level::err
+                                    : g.verbose > 0 ? spdlog::level::debug : spdlog::level::warn);
+    if (g.log_file) {
+        sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(*g.log_file));
+        sinks.back()->set_level(spdlog::level::debug);
+    }
+    auto logger = std::make_shared<spdlog::logger>("midilib", sinks.begin(), sinks.end());
+    logger->set_level(spdlog::level::debug);
+    logger->set_pattern("%^%l%$: %v");
+    spdlog::set_default_logger(logger);
+    set_log_sql(g.log_sql);
+}
+
+/// Resolves the database, starts the embedded one if needed, applies pending migrations.
+std::string open_database(global_options const &g)
+{
+    auto const choice = choose_database(g.db, g.data_dir);
+    auto conninfo = connect_string(choice);
+    auto cx = open_connection(conninfo, "midilib.migrate");
+    migrate_up(*cx, load_migrations(migrations_dir()));
+    return conninfo;
+}
+
+void print_summary(import_summary const &s, bool json)
+{
+    if (json) {
+        nlohmann::json j{{"scanned", s.scanned},       {"skipped", s.skipped},     {"imported", s.imported},
+                         {"duplicates", s.duplicates}, {"failed", s.failed},       {"bytes", s.bytes},
+                         {"batches", s.batches},       {"seconds", s.seconds},     {"files_per_sec", s.files_per_sec},
+                         {"mb_per_sec", s.mb_per_sec}, {"peak_rss_mb", s.peak_rss_mb},
+                         {"interrupted", s.interrupted}};
+        std::cout << j.dump() << '\n';
+        return;
+    }
+    fmt::print("{} files seen: {} imported, {} duplicates, {} failed, {} unchanged since last import\n"
+               "{:.2f} s, {:.0f} files/s, {:.1f} MB/s, peak memory {:.0f} MiB\n",
+               s.scanned, s.imported, s.duplicates, s.failed, s.skipped, s.seconds, s.files_per_sec, s.mb_per_sec,
+               s.peak_rss_mb);
+    if (s.failed > 0) {
+        fmt::print("failed files are listed in the import_errors table (path, stage, reason)\n");
+    }
+    if (s.interrupted) {
+        fmt::print("interrupted: the batches in flight were committed; run the same command again to resume\n");
+    }
+}
+
+int cmd_import(global_options const &g, import_options opts, bool json, bool no_progress)
+{
+    opts.conninfo = open_database(g);
+    opts.progress = !json && !no_progress && !g.quiet && ::isatty(STDERR_FILENO) != 0;
+    install_stop_handlers();
+    auto const summary = run_import(opts, g_stop);
+    print_summary(summary, json);
+    return summary.interrupted ? 130 : 0;
+}
+
+int cmd_search(global_options const &g, std::string const &text, int limit, bool json)
+{
+    auto const conninfo = open_database(g);
+    auto cx = open_connection(conninfo, "midilib.search");
+    auto const hits = search_library(*cx, text, limit);
+    for (auto const &h : hits) {
+        if (json) {
+            std::cout << nlohmann::json{{"id", h.id}, {"path", h.path}, {"duration_seconds", h.duration_seconds},
+                                        {"tempo_bpm", h.tempo_bpm}, {"tracks", h.tracks}, {"notes", h.notes}}
+                             .dump()
+                      << '\n';
+        } else {
+            fmt::print("{:>6}  {:>7.1f} s  {:>5.1f} bpm  {:>3} tracks  {:>6} notes  {}\n", h.id, h.duration_seconds,
+                       h.tempo_bpm, h.tracks, h.notes, h.path);
+        }
+    }
+    if (!json) {
+        fmt::print("{} file(s) match \"{}\"\n", hits.size(), text);
+    }
+    return 0;
+}
+
+int cmd_db(global_options const &g, std::string const &action)
+{
+    auto const choice = choose_database(g.db, g.data_dir);
+    if (!choice.embedded) {
+        if (action == "url") {
+            fmt::print("{}\n", choice.conninfo);
+            return 0;
+        }
+        throw std::runtime_error{fmt::format(
+            "`midilib db {}` manages the embedded database, but a database is configured by {}", action, choice.source)};
+    }
+    embedded_cluster cluster{choice.data_dir};
+    if (action == "start") {
+        cluster.ensure_running();
+        fmt::print("running: {}\n", cluster.conninfo());
+    } else if (action == "stop") {
+        cluster.stop();
+        fmt::print("stopped: {}\n", choice.data_dir.string());
+    } else if (action == "status") {
+        auto const st = cluster.status();
+        fmt::print("data dir: {}\ninitialized: {}\nrunning: {}{}\nconninfo: {}\n", st.data_dir.string(),
+                   st.initialized ? "yes" : "no", st.running ? "yes" : "no",
+                   st.running ? fmt::format(" (pid {})", st.pid) : "", st.conninfo);
+        return st.running ? 0 : 3;
+    } else {
+        fmt::print("{}\n", cluster.conninfo());
+    }
+    return 0;
+}
+
+int cmd_migrate(global_options const &g)
+{
+    auto const choice = choose_database(g.db, g.data_dir);
+    auto cx = open_connection(connect_string(choice), "midilib.migrate");
+    int const n = migrate_up(*cx, load_migrations(migrations_dir()));
+    fmt::print("{} migration(s) applied\n", n);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    CLI::App app{"midilib: imports folders of MIDI files into PostgreSQL, analyzed and searchable"};
+    app.require_subcommand(1);
+    global_options g;
+    app.add_option("--db", g.db, "PostgreSQL conninfo or URI (else MIDILIB_DB, DATABASE_URL, PG* variables, "
+                                 "else the embedded database)");
+    app.add_option("--data-dir", g.data_dir, "folder of the embedded database");
+    app.add_flag("-v,--verbose", g.verbose, "more log output (debug)");
+    app.add_flag("-q,--quiet", g.quiet, "only errors");
+    app.add_option("--log-file", g.log_file, "also write the log (debug level) to this file");
+    app.add_flag("--log-sql", g.log_sql, "log every SQL statement (with -v or --log-file)");
+
+    import_options import_opts;
+    bool json = false;
+    bool no_progress = false;
+    auto *import = app.add_subcommand("import", "import folders and files of MIDI into the library");
+    import->add_option("paths", import_opts.paths, "folders and files")->required();
+    import->add_flag("--json", json, "print one JSON object at the end (for scripts)");
+    import->add_flag("--no-progress", no_progress, "no progress line");
+    import->add_option("--connections", import_opts.connections, "database connections = concurrent writers")
+        ->check(CLI::Range(1, 64));
+
+    std::string text;
+    int limit = 20;
+    auto *search = app.add_subcommand("search", "find files by path or track name");
+    search->add_option("text", text, "text to look for")->required();
+    search->add_option("--limit", limit, "maximum results")->check(CLI::Range(1, 10000));
+    search->add_flag("--json", json, "JSON lines");
+
+    std::string action;
+    auto *db = app.add_subcommand("db", "manage the embedded database");
+    db->add_option("action", action, "start | stop | status | url")
+        ->required()
+        ->check(CLI::IsMember({"start", "stop", "status", "url"}));
+
+    auto *migrate = app.add_subcommand("migrate", "apply pending schema migrations");
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        setup_logging(g);
+        if (app.got_subcommand(import)) {
+            return cmd_import(g, import_opts, json, no_progress);
+        }
+        if (app.got_subcommand(search)) {
+            return cmd_search(g, text, limit, json);
+        }
+        if (app.got_subcommand(db)) {
+            return cmd_db(g, action);
+        }
+        if (app.got_subcommand(migrate)) {
+            return cmd_migrate(g);
+        }
+    } catch (std::exception const &e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+    return 0;
+}
