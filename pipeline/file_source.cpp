@@ -35,6 +35,23 @@ bool stat_file(std::string const &fs_path, std::uint64_t &size, std::int64_t &mt
     return true;
 }
 
+/// Decodes each path component on its own, so one Latin-1 file name does not re-decode
+/// the valid UTF-8 folder names around it.
+std::string path_to_utf8(std::string const &fs_path)
+{
+    std::string out;
+    std::size_t start = 0;
+    while (start <= fs_path.size()) {
+        auto const end = std::min(fs_path.find('/', start), fs_path.size());
+        out += to_utf8(std::string_view{fs_path}.substr(start, end - start));
+        if (end < fs_path.size()) {
+            out += '/';
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
 } // namespace
 
 bool is_midi_file_name(fs::path const &path)
@@ -167,7 +184,7 @@ void file_source::emit_scan_error(fs::path const &where, std::string const &reas
 {
     auto *item = m_items.acquire();
     item->fs_path = where.native();
-    item->path = to_utf8(item->fs_path);
+    item->path = path_to_utf8(item->fs_path);
     item->fail("scan", reason);
     spdlog::warn("{}: scan: {}", item->path, reason);
     ++m_stats.scanned;
@@ -182,7 +199,7 @@ void file_source::refill()
     while (chunk.size() < KNOWN_CHECK_CHUNK && !m_stop && next_candidate(fs_path)) {
         auto *item = m_items.acquire();
         item->fs_path = fs_path;
-        item->path = to_utf8(fs_path);
+        item->path = path_to_utf8(fs_path);
         ++m_stats.scanned;
         std::string error;
         if (!stat_file(item->fs_path, item->size, item->mtime_us, error)) {

@@ -1,0 +1,95 @@
+// Import under concurrency and crashes: two importers at once, SIGKILL half-way.
+
+#include "tests/common/pg_test_db.hpp"
+#include "tests/common/process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <chrono>
+#include <thread>
+
+namespace midilib::testing {
+namespace {
+
+std::vector<std::string> import_command(temp_database const &db, std::vector<std::string> extra = {})
+{
+    std::vector<std::string> args{midilib_binary().string(), "-q", "--db", db.conninfo(), "import", "--no-progress"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(corpus_dir().string());
+    return args;
+}
+
+/// (path, hash) of every stored path, sorted: what a user can find in the library.
+std::string library_fingerprint(temp_database const &db)
+{
+    return db.scalar<std::string>(
+        "SELECT md5(coalesce(string_agg(p.path || ':' || encode(f.hash, 'hex'), ',' ORDER BY p.path), ''))"
+        " FROM midi_file_paths p JOIN midi_files f ON f.id = p.file_id");
+}
+
+std::string errors_fingerprint(temp_database const &db)
+{
+    return db.scalar<std::string>(
+        "SELECT md5(coalesce(string_agg(path || ':' || stage || ':' || reason, ',' ORDER BY path), ''))"
+        " FROM import_errors");
+}
+
+class concurrency_test : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        if (corpus_dir().empty()) {
+            GTEST_SKIP() << "../shared/corpus not found";
+        }
+    }
+};
+
+// Two imports of the same corpus started at once leave one midi_files row per distinct hash.
+TEST_F(concurrency_test, two_importers_at_once_store_each_content_once)
+{
+    temp_database reference;
+    ASSERT_EQ(run(import_command(reference)).first, 0);
+
+    temp_database db;
+    auto const a = spawn(import_command(db));
+    auto const b = spawn(import_command(db));
+    EXPECT_EQ(wait_for(a), 0);
+    EXPECT_EQ(wait_for(b), 0);
+    EXPECT_EQ(db.count_rows("midi_files"), db.scalar<long>("SELECT count(DISTINCT hash) FROM midi_files"));
+    EXPECT_EQ(db.count_rows("midi_files"), reference.count_rows("midi_files"));
+    EXPECT_EQ(library_fingerprint(db), library_fingerprint(reference));
+    EXPECT_EQ(errors_fingerprint(db), errors_fingerprint(reference));
+}
+
+// Killing the importer with SIGKILL mid-run, then re-running, gives the rows of one clean run.
+TEST_F(concurrency_test, sigkill_then_rerun_equals_clean_run)
+{
+    temp_database reference;
+    ASSERT_EQ(run(import_command(reference)).first, 0);
+    auto const total = reference.count_rows("midi_file_paths") + reference.count_rows("import_errors");
+
+    temp_database db;
+    // One connection makes the run slow enough to be caught between batches.
+    auto const victim = spawn(import_command(db, {"--connections", "1"}));
+    long seen = 0;
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+    while (seen == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+        seen = db.count_rows("midi_file_paths");
+    }
+    ::kill(victim.pid, SIGKILL);
+    EXPECT_EQ(wait_for(victim), 128 + SIGKILL);
+    auto const after_kill = db.count_rows("midi_file_paths") + db.count_rows("import_errors");
+    std::cout << "killed after " << after_kill << " of " << total << " paths were committed\n";
+    EXPECT_GT(after_kill, 0);
+
+    ASSERT_EQ(run(import_command(db)).first, 0);
+    EXPECT_EQ(db.count_rows("midi_files"), reference.count_rows("midi_files"));
+    EXPECT_EQ(library_fingerprint(db), library_fingerprint(reference));
+    EXPECT_EQ(errors_fingerprint(db), errors_fingerprint(reference));
+}
+
+} // namespace
+} // namespace midilib::testing
