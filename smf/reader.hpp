@@ -107,6 +107,9 @@ public:
     [[nodiscard]] bool saw_end_of_track() const noexcept { return m_saw_eot; }
 
 private:
+    static constexpr int RETRY = 2;
+    /// One attempt: 1 event read, 0 end of track, RETRY a skipped byte.
+    int step(smf_event &ev);
     void warn(char const *what);
 
     byte_span m_bytes;

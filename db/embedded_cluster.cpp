@@ -1,0 +1,263 @@
+#include "db/embedded_cluster.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace midilib {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char const *PG_BIN = "/usr/lib/postgresql/15/bin";
+/// sun_path holds 108 bytes; the socket file name adds "/.s.PGSQL.5432".
+constexpr std::size_t MAX_SOCKET_DIR = 90;
+
+bool is_root() { return ::geteuid() == 0; }
+
+std::string pg_tool(char const *name)
+{
+    auto const p = fs::path{PG_BIN} / name;
+    if (!fs::exists(p)) {
+        throw std::runtime_error{fmt::format(
+            "{} not found: the embedded database needs the PostgreSQL 15 server; install it with: "
+            "apt-get install postgresql-15 (or configure a database with --db)", p.string())};
+    }
+    return p.string();
+}
+
+/// Runs argv (as the postgres user when root), returns {exit code, output}.
+std::pair<int, std::string> run_tool(std::vector<std::string> args)
+{
+    if (is_root()) {
+        args.insert(args.begin(), {"runuser", "-u", "postgres", "--"});
+    }
+    int pipefd[2];
+    if (::pipe(pipefd) != 0) {
+        throw std::runtime_error{"pipe failed"};
+    }
+    pid_t const pid = ::fork();
+    if (pid == 0) {
+        ::dup2(pipefd[1], STDOUT_FILENO);
+        ::dup2(pipefd[1], STDERR_FILENO);
+        ::close(pipefd[0]);
+        ::close(pipefd[1]);
+        std::vector<char *> argv;
+        for (auto &a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        ::execvp(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(pipefd[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(pipefd[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+std::string tail_of(fs::path const &file, int lines)
+{
+    std::ifstream in{file};
+    std::vector<std::string> all;
+    std::string line;
+    while (std::getline(in, line)) {
+        all.push_back(line);
+    }
+    std::string out;
+    for (std::size_t i = all.size() > static_cast<std::size_t>(lines) ? all.size() - lines : 0; i < all.size(); ++i) {
+        out += all[i] + '\n';
+    }
+    return out;
+}
+
+void chown_to_postgres(fs::path const &p)
+{
+    if (!is_root()) {
+        return;
+    }
+    passwd const *pw = ::getpwnam("postgres");
+    if (pw == nullptr) {
+        throw std::runtime_error{"user postgres not found: install postgresql-15"};
+    }
+    if (::chown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+        throw std::runtime_error{fmt::format("cannot hand {} to the postgres user", p.string())};
+    }
+}
+
+/// Serializes initdb/start between processes with an flock on <dir>/.lock.
+class dir_lock
+{
+public:
+    explicit dir_lock(fs::path const &file) : m_fd(::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600))
+    {
+        if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) {
+            throw std::runtime_error{fmt::format("cannot lock {}", file.string())};
+        }
+    }
+    dir_lock(dir_lock const &) = delete;
+    dir_lock &operator=(dir_lock const &) = delete;
+    dir_lock(dir_lock &&) = delete;
+    dir_lock &operator=(dir_lock &&) = delete;
+    ~dir_lock() { ::close(m_fd); }
+
+private:
+    int m_fd;
+};
+
+std::string quote_conninfo(std::string const &v)
+{
+    std::string out{"'"};
+    for (char const c : v) {
+        if (c == '\'' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out + "'";
+}
+
+} // namespace
+
+embedded_cluster::embedded_cluster(fs::path dir)
+: m_dir(fs::absolute(std::move(dir)).lexically_normal()), m_data(m_dir / "data"), m_socket_dir(m_dir / "run"),
+  m_log(m_dir / "server.log")
+{}
+
+fs::path embedded_cluster::default_data_dir()
+{
+    if (char const *xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+        return fs::path{xdg} / "midilib" / "pg";
+    }
+    if (is_root()) {
+        return "/var/lib/midilib/pg"; // root's home is not traversable by the postgres user
+    }
+    char const *home = std::getenv("HOME");
+    return fs::path{home != nullptr ? home : "."} / ".local" / "share" / "midilib" / "pg";
+}
+
+std::string embedded_cluster::conninfo() const
+{
+    return fmt::format("host={} port=5432 dbname=midilib user=midilib", quote_conninfo(m_socket_dir.string()));
+}
+
+bool embedded_cluster::accepts_connections() const
+{
+    auto const [code, out] = run_tool({pg_tool("pg_isready"), "-q", "-h", m_socket_dir.string(), "-p", "5432"});
+    return code == 0;
+}
+
+cluster_status embedded_cluster::status() const
+{
+    cluster_status s;
+    s.data_dir = m_dir;
+    s.conninfo = conninfo();
+    s.initialized = fs::exists(m_data / "PG_VERSION");
+    if (s.initialized && fs::exists(m_data / "postmaster.pid")) {
+        std::ifstream pidfile{m_data / "postmaster.pid"};
+        pidfile >> s.pid;
+        s.running = s.pid > 0 && ::kill(static_cast<pid_t>(s.pid), 0) == 0 && accepts_connections();
+    }
+    return s;
+}
+
+void embedded_cluster::initialize() const
+{
+    spdlog::info("initializing the embedded PostgreSQL cluster in {}", m_dir.string());
+    auto const [code, out] = run_tool({pg_tool("initdb"), "-D", m_data.string(), "--username=midilib",
+                                       "--auth-local=trust", "--auth-host=reject", "--encoding=UTF8",
+                                       "--locale=C.UTF-8", "--no-sync"});
+    if (code != 0) {
+        throw std::runtime_error{fmt::format("initdb failed in {}: {}", m_data.string(), out)};
+    }
+    std::ifstream conf_in{fs::path{MIDILIB_SOURCE_DIR} / "db" / "embedded_postgresql.conf"};
+    std::stringstream conf;
+    conf << conf_in.rdbuf();
+    std::ofstream{m_data / "midilib.conf"} << conf.str() << "\nunix_socket_directories = '" << m_socket_dir.string()
+                                           << "'\n";
+    std::ofstream{m_data / "postgresql.conf", std::ios::app} << "\ninclude 'midilib.conf'\n";
+}
+
+void embedded_cluster::start() const
+{
+    auto const [code, out] =
+        run_tool({pg_tool("pg_ctl"), "start", "-w", "-t", "60", "-D", m_data.string(), "-l", m_log.string()});
+    if (code != 0) {
+        throw std::runtime_error{fmt::format("the embedded PostgreSQL did not start ({}): {}\nserver log:\n{}",
+                                             m_dir.string(), out, tail_of(m_log, 20))};
+    }
+    spdlog::info("started the embedded PostgreSQL in {}", m_dir.string());
+}
+
+void embedded_cluster::create_database() const
+{
+    pqxx::connection cx{fmt::format("host={} port=5432 dbname=postgres user=midilib",
+                                    quote_conninfo(m_socket_dir.string()))};
+    pqxx::nontransaction tx{cx};
+    if (tx.exec("SELECT 1 FROM pg_database WHERE datname = 'midilib'").empty()) {
+        tx.exec0("CREATE DATABASE midilib");
+    }
+}
+
+void embedded_cluster::ensure_running()
+{
+    if (m_socket_dir.string().size() > MAX_SOCKET_DIR) {
+        throw std::runtime_error{fmt::format(
+            "the embedded database folder {} is too long for a Unix socket path; choose a shorter --data-dir",
+            m_dir.string())};
+    }
+    fs::create_directories(m_dir);
+    dir_lock lock{m_dir / ".lock"};
+    if (is_root()) {
+        chown_to_postgres(m_dir);
+        auto const [code, out] = run_tool({"test", "-w", m_dir.string()});
+        if (code != 0) {
+            throw std::runtime_error{fmt::format(
+                "the postgres user cannot write to {} (a parent folder is not traversable); choose another --data-dir",
+                m_dir.string())};
+        }
+    }
+    if (!fs::exists(m_data / "PG_VERSION")) {
+        initialize();
+    }
+    fs::create_directories(m_socket_dir);
+    fs::permissions(m_socket_dir, fs::perms::owner_all, fs::perm_options::replace);
+    chown_to_postgres(m_socket_dir);
+    if (!status().running) {
+        start();
+    }
+    create_database();
+}
+
+void embedded_cluster::stop()
+{
+    if (!status().running) {
+        return;
+    }
+    auto const [code, out] = run_tool({pg_tool("pg_ctl"), "stop", "-m", "fast", "-w", "-D", m_data.string()});
+    if (code != 0) {
+        throw std::runtime_error{fmt::format("pg_ctl stop failed: {}", out)};
+    }
+}
+
+} // namespace midilib

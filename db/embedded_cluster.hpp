@@ -1,0 +1,59 @@
+#pragma once
+/// The embedded default database: a private PostgreSQL 15 cluster reachable through a Unix socket only.
+
+#include <filesystem>
+#include <string>
+
+namespace midilib {
+
+/// What `midilib db status` shows.
+struct cluster_status
+{
+    std::filesystem::path data_dir;
+    bool initialized = false; ///< initdb has run
+    bool running = false;     ///< the server accepts connections
+    long pid = 0;
+    std::string conninfo;
+};
+
+/**
+ * A cluster under one folder: <dir>/data (PostgreSQL's files), <dir>/run (the socket),
+ * <dir>/server.log. As root the server runs as the unprivileged `postgres` user.
+ */
+class embedded_cluster
+{
+public:
+    /// @param dir the cluster folder (created when missing)
+    explicit embedded_cluster(std::filesystem::path dir);
+    embedded_cluster(embedded_cluster const &) = delete;
+    embedded_cluster &operator=(embedded_cluster const &) = delete;
+    embedded_cluster(embedded_cluster &&) = delete;
+    embedded_cluster &operator=(embedded_cluster &&) = delete;
+    ~embedded_cluster() = default;
+
+    /// $XDG_DATA_HOME/midilib/pg, else ~/.local/share/midilib/pg; as root without XDG_DATA_HOME, /var/lib/midilib/pg.
+    static std::filesystem::path default_data_dir();
+
+    /** Creates (initdb) and starts the cluster when needed and creates database "midilib". Safe to call concurrently.
+        \throws std::runtime_error with the reason (and the server log's tail) */
+    void ensure_running();
+    /** Stops the server (fast shutdown); nothing when it is not running. \throws std::runtime_error */
+    void stop();
+    /// Whether it is initialized and running.
+    [[nodiscard]] cluster_status status() const;
+    /// libpq conninfo for database "midilib" over the socket.
+    [[nodiscard]] std::string conninfo() const;
+
+private:
+    void initialize() const;
+    void start() const;
+    void create_database() const;
+    [[nodiscard]] bool accepts_connections() const;
+
+    std::filesystem::path m_dir;
+    std::filesystem::path m_data;
+    std::filesystem::path m_socket_dir;
+    std::filesystem::path m_log;
+};
+
+} // namespace midilib
