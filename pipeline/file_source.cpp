@@ -118,8 +118,8 @@ file_source::file_source(std::vector<fs::path> roots, connection_pool &pool, ite
 
 file_item *file_source::operator()(tbb::flow_control &fc)
 {
-    if (m_ready.empty() && !m_stop) {
-        refill();
+    while (m_ready.empty() && !m_stop && !m_exhausted) {
+        refill(); // a chunk may be entirely unchanged files: keep walking
     }
     if (m_ready.empty() || m_stop) {
         for (auto *item : m_ready) {
@@ -196,7 +196,11 @@ void file_source::refill()
     std::vector<path_candidate> chunk;
     std::vector<file_item *> items;
     std::string fs_path;
-    while (chunk.size() < KNOWN_CHECK_CHUNK && !m_stop && next_candidate(fs_path)) {
+    while (chunk.size() < KNOWN_CHECK_CHUNK && !m_stop) {
+        if (!next_candidate(fs_path)) {
+            m_exhausted = true;
+            break;
+        }
         auto *item = m_items.acquire();
         item->fs_path = fs_path;
         item->path = path_to_utf8(fs_path);

@@ -53,6 +53,7 @@ private:
     import_stats &m_stats;
     std::atomic<bool> const &m_stop;
     std::deque<file_item *> m_ready;
+    bool m_exhausted = false; ///< every root has been walked
 };
 
 } // namespace midilib
