@@ -91,7 +91,7 @@ TEST_F(import_test, defective_files_import_with_warnings)
     import_paths(m_db, {corpus_dir() / "jazz-soft-test-midi-files"});
     EXPECT_EQ(m_db.count_rows("midi_file_paths p JOIN midi_files f ON f.id = p.file_id",
                               "p.path LIKE '%test-illegal-message-%' AND cardinality(f.warnings) > 0"),
-              13);
+              14); // the 13 single-message files (F1-F6, F8-FE) and test-illegal-message-all
     EXPECT_EQ(m_db.count_rows("midi_file_paths p JOIN midi_files f ON f.id = p.file_id",
                               "p.path LIKE '%test-running-status-%' AND cardinality(f.warnings) > 0"),
               2);
