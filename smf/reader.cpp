@@ -29,6 +29,20 @@ bool tag_is(byte_span b, std::size_t at, char const *tag) noexcept
     return at + 4 <= b.size() && std::memcmp(b.data() + at, tag, 4) == 0;
 }
 
+/// "MTrk" in any letter case (some writers and damaged files spell it "mTrk").
+bool track_tag_any_case(byte_span b, std::size_t at) noexcept
+{
+    if (at + 4 > b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < 4; ++i) {
+        if ((b[at + i] | 0x20U) != static_cast<std::uint8_t>("mtrk"[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void add_warning(std::vector<std::string> &warnings, std::string text)
 {
     if (warnings.size() < MAX_WARNINGS) {
@@ -115,7 +129,9 @@ smf_result read_smf(byte_span input)
         return result;
     }
     read_header(bytes, header_len, file.header, file.warnings);
-    std::size_t pos = 8 + std::min<std::size_t>(header_len, bytes.size() - 8);
+    // A wrong header length followed by a track at the standard offset: trust the track.
+    std::size_t const body_len = (header_len != 6 && track_tag_any_case(bytes, 14)) ? 6 : header_len;
+    std::size_t pos = 8 + std::min<std::size_t>(body_len, bytes.size() - 8);
     while (pos < bytes.size()) {
         if (bytes.size() - pos < 8) {
             add_warning(file.warnings, fmt::format("{} bytes of trailing garbage after the last chunk", bytes.size() - pos));
@@ -123,7 +139,11 @@ smf_result read_smf(byte_span input)
         }
         std::size_t const len = be32(bytes, pos + 4);
         std::size_t const avail = bytes.size() - (pos + 8);
-        bool const is_track = tag_is(bytes, pos, "MTrk");
+        bool const is_track = track_tag_any_case(bytes, pos);
+        if (is_track && !tag_is(bytes, pos, "MTrk")) {
+            add_warning(file.warnings, fmt::format("track {}: chunk tag misspelled \"{}\"", file.tracks.size(),
+                                                   std::string_view{reinterpret_cast<char const *>(bytes.data() + pos), 4}));
+        }
         bool const printable = std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(pos),
                                            bytes.begin() + static_cast<std::ptrdiff_t>(pos + 4),
                                            [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; });
