@@ -36,14 +36,18 @@ void copy_buffer::separator()
 
 void copy_buffer::escaped(std::string_view value)
 {
-    for (char const c : value) {
-        switch (c) {
-        case '\\': m_buf += "\\\\"; break;
-        case '\t': m_buf += "\\t"; break;
-        case '\n': m_buf += "\\n"; break;
-        case '\r': m_buf += "\\r"; break;
-        default: m_buf += c;
+    // Copy runs of ordinary characters at once; only the four special ones are escaped.
+    while (!value.empty()) {
+        auto const i = std::find_if(value.begin(), value.end(), [](char c) {
+            return c == '\\' || c == '\t' || c == '\n' || c == '\r';
+        });
+        m_buf.append(value.begin(), i);
+        if (i == value.end()) {
+            return;
         }
+        m_buf += '\\';
+        m_buf += *i == '\\' ? '\\' : *i == '\t' ? 't' : *i == '\n' ? 'n' : 'r';
+        value.remove_prefix(static_cast<std::size_t>(i - value.begin()) + 1);
     }
 }
 
