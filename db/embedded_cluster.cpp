@@ -221,6 +221,11 @@ void embedded_cluster::create_database() const
 
 void embedded_cluster::ensure_running()
 {
+    try { // the common case, already running: one connection attempt, no child processes
+        pqxx::connection cx{conninfo()};
+        return;
+    } catch (pqxx::broken_connection const &) {
+    }
     if (m_socket_dir.string().size() > MAX_SOCKET_DIR) {
         throw std::runtime_error{fmt::format(
             "the embedded database folder {} is too long for a Unix socket path; choose a shorter --data-dir",
