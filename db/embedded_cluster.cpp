@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 namespace midilib {
@@ -200,8 +202,18 @@ void embedded_cluster::initialize() const
 
 void embedded_cluster::start() const
 {
-    auto const [code, out] =
-        run_tool({pg_tool("pg_ctl"), "start", "-w", "-t", "60", "-D", m_data.string(), "-l", m_log.string()});
+    /// After a crash the old server's children may hold shared memory for a moment; retry a few times.
+    constexpr int START_ATTEMPTS = 5;
+    int code = 0;
+    std::string out;
+    for (int attempt = 1; attempt <= START_ATTEMPTS; ++attempt) {
+        std::tie(code, out) =
+            run_tool({pg_tool("pg_ctl"), "start", "-w", "-t", "60", "-D", m_data.string(), "-l", m_log.string()});
+        if (code == 0) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::seconds{1});
+    }
     if (code != 0) {
         throw std::runtime_error{fmt::format("the embedded PostgreSQL did not start ({}): {}\nserver log:\n{}",
                                              m_dir.string(), out, tail_of(m_log, 20))};
