@@ -196,7 +196,7 @@ void embedded_cluster::initialize() const
     std::stringstream conf;
     conf << conf_in.rdbuf();
     std::ofstream{m_data / "midilib.conf"} << conf.str() << "\nunix_socket_directories = '" << m_socket_dir.string()
-                                           << "'\n";
+                                           << "'\n# fixed, so that a PGPORT in the environment cannot move the server\nport = 5432\n";
     std::ofstream{m_data / "postgresql.conf", std::ios::app} << "\ninclude 'midilib.conf'\n";
 }
 
