@@ -29,9 +29,10 @@ connection_pool::connection_pool(std::string conninfo, std::size_t size, std::st
     m_slots.resize(size);
     for (std::size_t i = 0; i < size; ++i) {
         m_slots[i].label = fmt::format("midilib.{}/C{}", role, i + 1);
-        open(i);
-        m_free.push_back(size - 1 - i);
+        m_free.push_back(size - 1 - i); // C1 is handed out first, and again after each release
     }
+    // Connections open on first lease: a run that needs one never pays for the others, and
+    // the first opens on the thread that needs it while the caller goes on.
     spdlog::debug("connection pool: {} connection(s) for {}", size, role);
 }
 

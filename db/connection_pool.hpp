@@ -21,9 +21,10 @@ struct pooled_connection
 };
 
 /**
- * N connections opened up front, each labelled with application_name
- * "midilib.<role>/C<n>". acquire() hands one out by RAII lease; a broken
- * connection is reopened on the next lease.
+ * Up to N connections, each labelled with application_name
+ * "midilib.<role>/C<n>". acquire() hands one out by RAII lease, opening it
+ * on first use: a run that needs one connection (a re-run with nothing new)
+ * never pays for the rest. A broken connection is reopened on the next lease.
  */
 class connection_pool
 {
@@ -51,7 +52,7 @@ public:
         std::size_t m_index;
     };
 
-    /** Opens @p size connections. \throws pqxx::broken_connection when the server is unreachable. */
+    /// A pool of up to @p size connections, none open yet.
     connection_pool(std::string conninfo, std::size_t size, std::string const &role);
 
     connection_pool(connection_pool const &) = delete;
@@ -61,8 +62,9 @@ public:
     ~connection_pool() = default;
 
     /**
-     * Waits up to @p timeout for a free connection.
+     * Waits up to @p timeout for a free connection, and opens it if needed.
      * \throws std::runtime_error when none frees up in time.
+     * \throws pqxx::broken_connection when the server cannot be reached.
      */
     lease acquire(std::chrono::milliseconds timeout = std::chrono::minutes{5});
 

@@ -6,7 +6,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <string_view>
+#include <unordered_map>
 
 namespace midilib {
 
@@ -55,12 +58,14 @@ constexpr char const *MERGE_ERRORS =
     " FROM stage_errors ORDER BY path, size_bytes, mtime_us"
     " ON CONFLICT (path, size_bytes, mtime) DO UPDATE SET stage = EXCLUDED.stage, reason = EXCLUDED.reason, at = now()";
 
+/// Everything the library holds in a range of paths: a walked chunk is a run of paths in
+/// byte order, so this is two index range scans (path is COLLATE "C").
 constexpr char const *SELECT_KNOWN =
-    "SELECT c.i FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS c(path, size_bytes, mtime_us, i)"
-    " WHERE EXISTS (SELECT 1 FROM midi_file_paths p WHERE p.path = c.path AND p.size_bytes = c.size_bytes"
-    "   AND p.mtime = 'epoch'::timestamptz + c.mtime_us * interval '1 microsecond')"
-    " OR EXISTS (SELECT 1 FROM import_errors e WHERE e.path = c.path AND e.size_bytes = c.size_bytes"
-    "   AND e.mtime = 'epoch'::timestamptz + c.mtime_us * interval '1 microsecond')";
+    "SELECT path, size_bytes, (extract(epoch FROM mtime) * 1000000)::bigint FROM midi_file_paths"
+    " WHERE path BETWEEN $1 AND $2"
+    " UNION ALL "
+    "SELECT path, size_bytes, (extract(epoch FROM mtime) * 1000000)::bigint FROM import_errors"
+    " WHERE path BETWEEN $1 AND $2";
 
 void encode_file(copy_buffer &out, file_item const &item)
 {
@@ -214,25 +219,27 @@ std::vector<bool> known_paths(pqxx::connection &cx, std::span<path_candidate con
     if (candidates.empty()) {
         return known;
     }
-    std::vector<std::string> paths;
-    std::vector<std::int64_t> sizes;
-    std::vector<std::int64_t> mtimes;
-    paths.reserve(candidates.size());
-    sizes.reserve(candidates.size());
-    mtimes.reserve(candidates.size());
-    for (auto const &c : candidates) {
-        paths.push_back(c.path);
-        sizes.push_back(static_cast<std::int64_t>(c.size));
-        mtimes.push_back(c.mtime_us);
+    std::unordered_map<std::string_view, std::size_t> index;
+    index.reserve(candidates.size());
+    auto lo = std::string_view{candidates.front().path};
+    auto hi = lo;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        std::string_view const p = candidates[i].path;
+        index.emplace(p, i);
+        lo = std::min(lo, p);
+        hi = std::max(hi, p);
     }
     pqxx::read_transaction tx{cx};
     log_sql("resume", SELECT_KNOWN);
-    auto const r = tx.exec_params(SELECT_KNOWN, text_array_literal(paths), int_array_literal(sizes),
-                                  int_array_literal(mtimes));
+    auto const r = tx.exec_params(SELECT_KNOWN, std::string{lo}, std::string{hi});
     for (auto const &row : r) {
-        auto const i = row[0].as<std::size_t>();
-        if (i >= 1 && i <= known.size()) {
-            known[i - 1] = true;
+        auto const it = index.find(std::string_view{row[0].c_str(), row[0].size()});
+        if (it == index.end()) {
+            continue; // in the library, not in this walk (moved or deleted since)
+        }
+        auto const &c = candidates[it->second];
+        if (row[1].as<std::int64_t>() == static_cast<std::int64_t>(c.size) && row[2].as<std::int64_t>() == c.mtime_us) {
+            known[it->second] = true;
         }
     }
     return known;

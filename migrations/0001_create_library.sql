@@ -47,7 +47,7 @@ CREATE TABLE midi_files (
 -- Every path where a content was seen; a duplicate is a second path, not a lost fact.
 -- (path, size_bytes, mtime) lets a re-run skip unchanged files without reading them.
 CREATE TABLE midi_file_paths (
-    path        text        PRIMARY KEY,
+    path        text COLLATE "C" PRIMARY KEY,  -- byte order: a re-run checks a walked range at once
     file_id     bigint      NOT NULL REFERENCES midi_files (id),
     size_bytes  bigint      NOT NULL,
     mtime       timestamptz NOT NULL,
@@ -58,7 +58,7 @@ CREATE INDEX midi_file_paths_file_id_idx ON midi_file_paths (file_id);
 -- Files that could not be imported: one row per (path, size, mtime) attempt.
 CREATE TABLE import_errors (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    path        text        NOT NULL,
+    path        text COLLATE "C" NOT NULL,
     size_bytes  bigint      NOT NULL,
     mtime       timestamptz NOT NULL,
     stage       text        NOT NULL,   -- read, hash, parse, ...

@@ -5,8 +5,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -19,26 +17,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Files stat'ed and checked against the library per round trip. Larger chunks mean fewer
-/// round trips on a re-run (one query per chunk); smaller ones start the graph sooner.
-constexpr std::size_t KNOWN_CHECK_CHUNK = 2048;
-
-bool stat_file(std::string const &fs_path, std::uint64_t &size, std::int64_t &mtime_us, std::string &error)
-{
-    struct stat st{};
-    if (::stat(fs_path.c_str(), &st) != 0) {
-        error = std::strerror(errno);
-        return false;
-    }
-    size = static_cast<std::uint64_t>(st.st_size);
-    mtime_us = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
-    return true;
-}
+/// Files stat'ed and checked against the library per round trip. The first chunk is small
+/// so the graph starts at once; chunks then double up to the largest, which bounds both
+/// the round trips of a re-run and the items a chunk holds.
+constexpr std::size_t FIRST_CHUNK = 256;
+constexpr std::size_t LARGEST_CHUNK = 4096;
 
 /// Decodes each path component on its own, so one Latin-1 file name does not re-decode
 /// the valid UTF-8 folder names around it.
 std::string path_to_utf8(std::string const &fs_path)
 {
+    if (is_valid_utf8({reinterpret_cast<std::uint8_t const *>(fs_path.data()), fs_path.size()})) {
+        return fs_path;
+    }
     std::string out;
     std::size_t start = 0;
     while (start <= fs_path.size()) {
@@ -53,14 +44,6 @@ std::string path_to_utf8(std::string const &fs_path)
 }
 
 } // namespace
-
-bool is_midi_file_name(fs::path const &path)
-{
-    static constexpr std::array<std::string_view, 5> EXTENSIONS{".mid", ".midi", ".kar", ".rmi", ".smf"};
-    auto ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    return std::find(EXTENSIONS.begin(), EXTENSIONS.end(), ext) != EXTENSIONS.end();
-}
 
 std::vector<fs::path> normalize_roots(std::vector<fs::path> const &roots)
 {
@@ -94,34 +77,37 @@ std::vector<fs::path> normalize_roots(std::vector<fs::path> const &roots)
 
 std::uint64_t count_files(std::vector<fs::path> const &roots, std::atomic<bool> const &stop)
 {
+    folder_walk walk{roots, false};
+    walk_entry entry;
     std::uint64_t n = 0;
-    for (auto const &root : roots) {
-        std::error_code ec;
-        if (!fs::is_directory(root, ec)) {
-            ++n;
-            continue;
-        }
-        for (fs::recursive_directory_iterator it{root, fs::directory_options::skip_permission_denied, ec}, end;
-             !ec && it != end && !stop; it.increment(ec)) {
-            if (is_midi_file_name(it->path()) && it->is_regular_file(ec)) {
-                ++n;
-            }
-        }
+    while (!stop && walk.next(entry)) {
+        ++n;
     }
     return n;
 }
 
 file_source::file_source(std::vector<fs::path> roots, connection_pool &pool, item_pool &items, import_stats &stats,
                          std::atomic<bool> const &stop)
-: m_roots(std::move(roots)), m_pool(pool), m_items(items), m_stats(stats), m_stop(stop)
+: m_walk(std::move(roots)), m_chunk_size(FIRST_CHUNK), m_pool(pool), m_items(items), m_stats(stats), m_stop(stop)
 {}
+
+file_source::~file_source()
+{
+    if (m_pending_known.valid()) {
+        m_pending_known.wait(); // the query thread uses this object's pool
+    }
+}
 
 file_item *file_source::operator()(tbb::flow_control &fc)
 {
-    while (m_ready.empty() && !m_stop && !m_exhausted) {
+    while (m_ready.empty() && !m_stop && !(m_exhausted && !m_pending)) {
         refill(); // a chunk may be entirely unchanged files: keep walking
     }
     if (m_ready.empty() || m_stop) {
+        if (m_pending) {
+            m_pending_known.wait();
+            m_pending.reset();
+        }
         for (auto *item : m_ready) {
             m_items.release(item);
         }
@@ -134,102 +120,76 @@ file_item *file_source::operator()(tbb::flow_control &fc)
     return item;
 }
 
-bool file_source::next_candidate(std::string &fs_path)
-{
-    while (m_root < m_roots.size()) {
-        auto const &root = m_roots[m_root];
-        std::error_code ec;
-        if (!m_walk) {
-            if (!fs::is_directory(root, ec)) {
-                ++m_root; // a file named on the command line is taken whatever its extension
-                fs_path = root.native();
-                return true;
-            }
-            m_walk.emplace(root, fs::directory_options::skip_permission_denied, ec);
-            if (ec) {
-                emit_scan_error(root, ec.message());
-                m_walk.reset();
-                ++m_root;
-                continue;
-            }
-        } else {
-            m_walk->increment(ec);
-            if (ec) {
-                emit_scan_error(root, ec.message());
-                m_walk.reset();
-                ++m_root;
-                continue;
-            }
-        }
-        for (; *m_walk != fs::recursive_directory_iterator{}; m_walk->increment(ec)) {
-            if (ec) {
-                break;
-            }
-            auto const &entry = **m_walk;
-            if (is_midi_file_name(entry.path()) && entry.is_regular_file(ec)) {
-                fs_path = entry.path().native();
-                return true;
-            }
-        }
-        if (ec) {
-            emit_scan_error(root, ec.message());
-        }
-        m_walk.reset();
-        ++m_root;
-    }
-    return false;
-}
-
-void file_source::emit_scan_error(fs::path const &where, std::string const &reason)
-{
-    auto *item = m_items.acquire();
-    item->fs_path = where.native();
-    item->path = path_to_utf8(item->fs_path);
-    item->fail("scan", reason);
-    spdlog::warn("{}: scan: {}", item->path, reason);
-    ++m_stats.scanned;
-    m_ready.push_back(item);
-}
-
 void file_source::refill()
 {
-    std::vector<path_candidate> chunk;
-    std::vector<file_item *> items;
-    std::string fs_path;
-    while (chunk.size() < KNOWN_CHECK_CHUNK && !m_stop) {
-        if (!next_candidate(fs_path)) {
+    // Walk the next chunk while the library is asked about the previous one.
+    chunk next = m_exhausted ? chunk{} : walk_chunk();
+    spdlog::trace("walked {}", next.candidates.size());
+    if (m_pending) {
+        settle(*m_pending, m_pending_known.get());
+        spdlog::trace("settled");
+        m_pending.reset();
+    }
+    if (next.candidates.empty()) {
+        return;
+    }
+    m_pending.emplace(std::move(next));
+    m_pending_known = std::async(std::launch::async, [this, &candidates = m_pending->candidates] {
+        auto cx = m_pool.acquire();
+        spdlog::trace("query {}", candidates.size());
+        auto k = known_paths(*cx, candidates);
+        spdlog::trace("query done");
+        return k;
+    });
+}
+
+file_source::chunk file_source::walk_chunk()
+{
+    chunk c;
+    std::size_t root = 0;
+    while (c.candidates.size() < m_chunk_size && !m_stop) {
+        if (!m_entry_held && !m_walk.next(m_entry)) {
             m_exhausted = true;
             break;
         }
-        auto *item = m_items.acquire();
-        item->fs_path = fs_path;
-        item->path = path_to_utf8(fs_path);
+        // A chunk stays inside one root, so its paths span a tight range of the library.
+        if (!c.candidates.empty() && m_entry.root != root) {
+            m_entry_held = true;
+            break;
+        }
+        m_entry_held = false;
+        root = m_entry.root;
         ++m_stats.scanned;
-        std::string error;
-        if (!stat_file(item->fs_path, item->size, item->mtime_us, error)) {
-            item->fail("scan", error);
-            spdlog::warn("{}: scan: {}", item->path, error);
+        if (!m_entry.error.empty()) {
+            auto *item = m_items.acquire();
+            item->fs_path = std::move(m_entry.fs_path);
+            item->path = path_to_utf8(item->fs_path);
+            item->fail("scan", m_entry.error);
+            spdlog::warn("{}: scan: {}", item->path, m_entry.error);
             m_ready.push_back(item); // unknown size/mtime: always reported, never skipped
             continue;
         }
-        chunk.push_back({item->path, item->size, item->mtime_us});
-        items.push_back(item);
+        c.candidates.push_back({path_to_utf8(m_entry.fs_path), m_entry.size, m_entry.mtime_us});
+        c.fs_paths.push_back(std::move(m_entry.fs_path));
     }
-    if (chunk.empty()) {
-        return;
-    }
-    std::vector<bool> known;
-    {
-        auto cx = m_pool.acquire();
-        known = known_paths(*cx, chunk);
-    }
-    for (std::size_t i = 0; i < items.size(); ++i) {
+    m_chunk_size = std::min(m_chunk_size * 2, LARGEST_CHUNK);
+    return c;
+}
+
+void file_source::settle(chunk &c, std::vector<bool> const &known)
+{
+    // Items are taken only for files to read: a skipped file costs a stat and a string.
+    for (std::size_t i = 0; i < c.candidates.size(); ++i) {
         if (known[i]) {
             ++m_stats.skipped;
-            m_items.release(items[i]);
-        } else {
-            m_ready.push_back(items[i]);
+            continue;
         }
+        auto *item = m_items.acquire();
+        item->fs_path = std::move(c.fs_paths[i]);
+        item->path = std::move(c.candidates[i].path);
+        item->size = c.candidates[i].size;
+        item->mtime_us = c.candidates[i].mtime_us;
+        m_ready.push_back(item);
     }
 }
 

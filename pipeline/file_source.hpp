@@ -4,6 +4,7 @@
 #include "db/connection_pool.hpp"
 #include "db/library_writer.hpp"
 #include "pipeline/import_stats.hpp"
+#include "pipeline/folder_walk.hpp"
 #include "pipeline/item_pool.hpp"
 
 #include <oneapi/tbb/flow_graph.h>
@@ -11,13 +12,11 @@
 #include <atomic>
 #include <deque>
 #include <filesystem>
+#include <future>
 #include <optional>
 #include <vector>
 
 namespace midilib {
-
-/// True for the file names the importer picks up inside folders (.mid .midi .kar .rmi .smf, any case).
-bool is_midi_file_name(std::filesystem::path const &path);
 
 /// Folds the roots: absolute, normalized, without those inside another root. \throws std::runtime_error for a missing root.
 std::vector<std::filesystem::path> normalize_roots(std::vector<std::filesystem::path> const &roots);
@@ -26,9 +25,11 @@ std::vector<std::filesystem::path> normalize_roots(std::vector<std::filesystem::
 std::uint64_t count_files(std::vector<std::filesystem::path> const &roots, std::atomic<bool> const &stop);
 
 /**
- * Walks the roots in order, stats each MIDI file, asks the library in chunks
- * which paths are unchanged since an earlier import (those are counted as
- * skipped and never read), and yields the others one by one as pooled items.
+ * Walks the roots (folder_walk), stats each MIDI file, asks the library in
+ * chunks which paths are unchanged since an earlier import (those are counted
+ * as skipped and never read), and yields the others one by one as pooled
+ * items. The library is asked about one chunk on another thread while the
+ * next chunk is walked, so a re-run costs about one walk of the folders.
  * Used as the body of the graph's input_node, so it runs serially.
  */
 class file_source
@@ -40,14 +41,28 @@ public:
     /// The next file to import, or nullptr (and fc.stop()) when done or stopped.
     file_item *operator()(tbb::flow_control &fc);
 
-private:
-    void refill();
-    bool next_candidate(std::string &fs_path);
-    void emit_scan_error(std::filesystem::path const &where, std::string const &reason);
+    ~file_source();
+    file_source(file_source const &) = delete;
+    file_source &operator=(file_source const &) = delete;
 
-    std::vector<std::filesystem::path> m_roots;
-    std::size_t m_root = 0;
-    std::optional<std::filesystem::recursive_directory_iterator> m_walk;
+private:
+    /// Files walked but not yet checked against the library.
+    struct chunk
+    {
+        std::vector<path_candidate> candidates;
+        std::vector<std::string> fs_paths; ///< the same files as the file system spells them
+    };
+
+    void refill();
+    chunk walk_chunk();
+    void settle(chunk &c, std::vector<bool> const &known);
+
+    folder_walk m_walk;
+    walk_entry m_entry;
+    bool m_entry_held = false; ///< m_entry belongs to the next chunk (another root)
+    std::size_t m_chunk_size;
+    std::optional<chunk> m_pending;
+    std::future<std::vector<bool>> m_pending_known;
     connection_pool &m_pool;
     item_pool &m_items;
     import_stats &m_stats;

@@ -22,7 +22,8 @@ namespace midilib {
 
 namespace {
 
-/// Starts the look-ahead count that gives the progress line its ETA.
+/// Starts the look-ahead count that gives the progress line its ETA (a second walk of the
+/// folders, so only when the line is shown).
 std::thread start_counting(std::vector<std::filesystem::path> const &roots, import_stats &stats,
                            std::atomic<bool> const &stop)
 {
@@ -30,6 +31,14 @@ std::thread start_counting(std::vector<std::filesystem::path> const &roots, impo
         stats.expected = count_files(roots, stop);
         stats.expected_final = true;
     }};
+}
+
+void finish_counting(std::thread &counter, std::atomic<bool> &stop)
+{
+    stop = true;
+    if (counter.joinable()) {
+        counter.join();
+    }
 }
 
 import_summary summarize(import_stats const &stats, double seconds, bool interrupted)
@@ -72,6 +81,7 @@ double peak_rss_mb()
 import_summary run_import(import_options const &options, std::atomic<bool> &stop)
 {
     auto const start = std::chrono::steady_clock::now();
+    spdlog::trace("import: start");
     auto const roots = normalize_roots(options.paths);
     std::size_t const writers = options.connections > 0 ? options.connections : default_connections();
     std::size_t const cores = std::max(1U, std::thread::hardware_concurrency());
@@ -84,9 +94,10 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
     file_source source{roots, pool, items, stats, stop};
 
     std::atomic<bool> counting_stop{false};
-    auto counter = start_counting(roots, stats, counting_stop);
+    std::thread counter;
     std::optional<progress_line> progress;
     if (options.progress) {
+        counter = start_counting(roots, stats, counting_stop);
         progress.emplace(stats);
     }
 
@@ -101,12 +112,10 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
             graph.run();
         });
     } catch (...) {
-        counting_stop = true;
-        counter.join();
+        finish_counting(counter, counting_stop);
         throw;
     }
-    counting_stop = true;
-    counter.join();
+    finish_counting(counter, counting_stop);
     progress.reset();
     double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     spdlog::debug("import: {} item objects, {} batches", items.created(), stats.batches.load());

@@ -62,14 +62,15 @@ void setup_logging(global_options const &g)
 {
     std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
     sinks.back()->set_level(g.quiet ? spdlog::level::err
+                                    : g.verbose > 1 ? spdlog::level::trace
                                     : g.verbose > 0 ? spdlog::level::debug : spdlog::level::warn);
     if (g.log_file) {
         sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(*g.log_file));
         sinks.back()->set_level(spdlog::level::debug);
     }
     auto logger = std::make_shared<spdlog::logger>("midilib", sinks.begin(), sinks.end());
-    logger->set_level(spdlog::level::debug);
-    logger->set_pattern("%^%l%$: %v");
+    logger->set_level(g.verbose > 1 ? spdlog::level::trace : spdlog::level::debug);
+    logger->set_pattern(std::getenv("MIDILIB_LOG_TIME") ? "%H:%M:%S.%f %t %^%l%$: %v" : "%^%l%$: %v");
     spdlog::set_default_logger(logger);
     set_log_sql(g.log_sql);
 }
@@ -188,7 +189,7 @@ int main(int argc, char **argv)
     app.add_option("--db", g.db, "PostgreSQL conninfo or URI (else MIDILIB_DB, DATABASE_URL, PG* variables, "
                                  "else the embedded database)");
     app.add_option("--data-dir", g.data_dir, "folder of the embedded database");
-    app.add_flag("-v,--verbose", g.verbose, "more log output (debug)");
+    app.add_flag("-v,--verbose", g.verbose, "more log output (-v debug, -vv trace)");
     app.add_flag("-q,--quiet", g.quiet, "only errors");
     app.add_option("--log-file", g.log_file, "also write the log (debug level) to this file");
     app.add_flag("--log-sql", g.log_sql, "log every SQL statement (with -v or --log-file)");
