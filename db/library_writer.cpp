@@ -61,10 +61,10 @@ constexpr char const *MERGE_ERRORS =
 /// Everything the library holds in a range of paths: a walked chunk is a run of paths in
 /// byte order, so this is two index range scans (path is COLLATE "C").
 constexpr char const *SELECT_KNOWN =
-    "SELECT path, size_bytes, (extract(epoch FROM mtime) * 1000000)::bigint FROM midi_file_paths"
+    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint FROM midi_file_paths"
     " WHERE path BETWEEN $1 AND $2"
     " UNION ALL "
-    "SELECT path, size_bytes, (extract(epoch FROM mtime) * 1000000)::bigint FROM import_errors"
+    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint FROM import_errors"
     " WHERE path BETWEEN $1 AND $2";
 
 void encode_file(copy_buffer &out, file_item const &item)

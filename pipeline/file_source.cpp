@@ -20,8 +20,12 @@ namespace {
 /// Files stat'ed and checked against the library per round trip. The first chunk is small
 /// so the graph starts at once; chunks then double up to the largest, which bounds both
 /// the round trips of a re-run and the items a chunk holds.
-constexpr std::size_t FIRST_CHUNK = 256;
-constexpr std::size_t LARGEST_CHUNK = 4096;
+constexpr std::size_t FIRST_CHUNK = 64;
+constexpr std::size_t LARGEST_CHUNK = 1024;
+
+/// Files walked and waiting for the library's answer: the walk goes on while the library
+/// answers (and while the first connection opens), holding at most this many paths.
+constexpr std::size_t MAX_PENDING_FILES = 2 * LARGEST_CHUNK;
 
 /// Decodes each path component on its own, so one Latin-1 file name does not re-decode
 /// the valid UTF-8 folder names around it.
@@ -93,21 +97,26 @@ file_source::file_source(std::vector<fs::path> roots, connection_pool &pool, ite
 
 file_source::~file_source()
 {
-    if (m_pending_known.valid()) {
-        m_pending_known.wait(); // the query thread uses this object's pool
+    for (auto &p : m_pending) {
+        p.known.wait(); // the query threads use this object's pool and chunks
     }
+}
+
+bool file_source::has_work()
+{
+    while (m_ready.empty() && !m_stop && !(m_exhausted && m_pending.empty())) {
+        refill(); // a chunk may be entirely unchanged files: keep walking
+    }
+    return !m_ready.empty() && !m_stop;
 }
 
 file_item *file_source::operator()(tbb::flow_control &fc)
 {
-    while (m_ready.empty() && !m_stop && !(m_exhausted && !m_pending)) {
-        refill(); // a chunk may be entirely unchanged files: keep walking
-    }
-    if (m_ready.empty() || m_stop) {
-        if (m_pending) {
-            m_pending_known.wait();
-            m_pending.reset();
+    if (!has_work()) {
+        for (auto &p : m_pending) {
+            p.known.wait();
         }
+        m_pending.clear();
         for (auto *item : m_ready) {
             m_items.release(item);
         }
@@ -122,25 +131,25 @@ file_item *file_source::operator()(tbb::flow_control &fc)
 
 void file_source::refill()
 {
-    // Walk the next chunk while the library is asked about the previous one.
-    chunk next = m_exhausted ? chunk{} : walk_chunk();
-    spdlog::trace("walked {}", next.candidates.size());
-    if (m_pending) {
-        settle(*m_pending, m_pending_known.get());
+    if (!m_exhausted) {
+        chunk next = walk_chunk();
+        spdlog::trace("walked {}", next.candidates.size());
+        if (!next.candidates.empty()) {
+            m_pending_files += next.candidates.size();
+            auto &p = m_pending.emplace_back(std::move(next)); // a deque: p stays where it is
+            p.known = std::async(std::launch::async, [this, &candidates = p.files.candidates] {
+                std::lock_guard one_at_a_time{m_check_mutex}; // on one connection, in walk order
+                auto cx = m_pool.acquire();
+                return known_paths(*cx, candidates);
+            });
+        }
+    }
+    if (!m_pending.empty() && (m_pending_files >= MAX_PENDING_FILES || m_exhausted)) {
+        m_pending_files -= m_pending.front().files.candidates.size();
+        settle(m_pending.front().files, m_pending.front().known.get());
+        m_pending.pop_front();
         spdlog::trace("settled");
-        m_pending.reset();
     }
-    if (next.candidates.empty()) {
-        return;
-    }
-    m_pending.emplace(std::move(next));
-    m_pending_known = std::async(std::launch::async, [this, &candidates = m_pending->candidates] {
-        auto cx = m_pool.acquire();
-        spdlog::trace("query {}", candidates.size());
-        auto k = known_paths(*cx, candidates);
-        spdlog::trace("query done");
-        return k;
-    });
 }
 
 file_source::chunk file_source::walk_chunk()

@@ -13,6 +13,7 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -38,6 +39,9 @@ public:
     file_source(std::vector<std::filesystem::path> roots, connection_pool &pool, item_pool &items,
                 import_stats &stats, std::atomic<bool> const &stop);
 
+    /// Walks until a file needs importing; false when none is left (or on stop).
+    bool has_work();
+
     /// The next file to import, or nullptr (and fc.stop()) when done or stopped.
     file_item *operator()(tbb::flow_control &fc);
 
@@ -61,8 +65,16 @@ private:
     walk_entry m_entry;
     bool m_entry_held = false; ///< m_entry belongs to the next chunk (another root)
     std::size_t m_chunk_size;
-    std::optional<chunk> m_pending;
-    std::future<std::vector<bool>> m_pending_known;
+    /// A chunk and the library's answer about it, being computed on another thread.
+    struct pending_chunk
+    {
+        explicit pending_chunk(chunk c) : files(std::move(c)) {}
+        chunk files;
+        std::future<std::vector<bool>> known;
+    };
+    std::deque<pending_chunk> m_pending; ///< in walk order
+    std::size_t m_pending_files = 0;
+    std::mutex m_check_mutex;
     connection_pool &m_pool;
     item_pool &m_items;
     import_stats &m_stats;

@@ -101,16 +101,20 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
         progress.emplace(stats);
     }
 
-    // Writers block on the network, so the arena has a thread per core plus one per
-    // writer: CPU stages keep every core busy while COPYs are in flight.
-    std::size_t const threads = cores + writers;
-    tbb::global_control parallelism{tbb::global_control::max_allowed_parallelism, threads};
-    tbb::task_arena arena{static_cast<int>(threads)};
     try {
-        arena.execute([&] {
-            import_graph graph{{pool, items, stats, hashes, batches, source}, cores};
-            graph.run();
-        });
+        // The graph starts with the first file to import: a re-run with nothing new walks
+        // the folders on this thread alone, without worker threads spinning beside it.
+        if (source.has_work()) {
+            // Writers block on the network, so the arena has a thread per core plus one per
+            // writer: CPU stages keep every core busy while COPYs are in flight.
+            std::size_t const threads = cores + writers;
+            tbb::global_control parallelism{tbb::global_control::max_allowed_parallelism, threads};
+            tbb::task_arena arena{static_cast<int>(threads)};
+            arena.execute([&] {
+                import_graph graph{{pool, items, stats, hashes, batches, source}, cores};
+                graph.run();
+            });
+        }
     } catch (...) {
         finish_counting(counter, counting_stop);
         throw;
