@@ -142,22 +142,64 @@ void copy_buffer::end_row()
     m_row_open = false;
 }
 
-void copy_rows(pqxx::dbtransaction &tx, std::string const &target, copy_buffer const &rows)
+copy_stream::copy_stream(pqxx::dbtransaction &tx, std::string target) : m_tx(tx), m_target(std::move(target))
 {
-    std::string const sql = "COPY " + target + " FROM STDIN";
+    std::string const sql = "COPY " + m_target + " FROM STDIN";
     log_sql("copy", sql);
-    tx.exec0(sql);
-    PGconn *conn = raw_connection_access::get(tx);
-    std::string_view data = rows.data();
+    m_tx.exec0(sql);
+}
+
+copy_stream::~copy_stream()
+{
+    if (m_open) {
+        // Leave the connection usable; the transaction is rolled back by its owner.
+        PGconn *conn = raw_connection_access::get(m_tx);
+        if (PQputCopyEnd(conn, "aborted by midilib") == 1) {
+            while (PGresult *res = PQgetResult(conn)) {
+                PQclear(res);
+            }
+        }
+    }
+}
+
+void copy_stream::put(std::string_view data)
+{
+    PGconn *conn = raw_connection_access::get(m_tx);
     while (!data.empty()) {
         auto const n = std::min(data.size(), COPY_CHUNK_BYTES);
         if (PQputCopyData(conn, data.data(), static_cast<int>(n)) != 1) {
-            throw pqxx::broken_connection{fmt::format("COPY into {} failed: {}", target, PQerrorMessage(conn))};
+            throw pqxx::broken_connection{fmt::format("COPY into {} failed: {}", m_target, PQerrorMessage(conn))};
         }
+        constexpr std::size_t SHOWN = 300;
+        m_last_sent.assign(data.substr(0, std::min(n, SHOWN)));
         data.remove_prefix(n);
     }
+}
+
+void copy_stream::end_row()
+{
+    m_buf.end_row();
+    ++m_rows;
+    if (m_buf.size() >= COPY_CHUNK_BYTES) {
+        put(m_buf.data());
+        m_buf.clear();
+    }
+}
+
+void copy_stream::send(copy_buffer const &rows)
+{
+    put(rows.data());
+    m_rows += rows.rows();
+}
+
+std::size_t copy_stream::complete()
+{
+    put(m_buf.data());
+    m_buf.clear();
+    m_open = false;
+    PGconn *conn = raw_connection_access::get(m_tx);
     if (PQputCopyEnd(conn, nullptr) != 1) {
-        throw pqxx::broken_connection{fmt::format("COPY into {} failed: {}", target, PQerrorMessage(conn))};
+        throw pqxx::broken_connection{fmt::format("COPY into {} failed: {}", m_target, PQerrorMessage(conn))};
     }
     std::string error;
     while (PGresult *res = PQgetResult(conn)) {
@@ -167,12 +209,18 @@ void copy_rows(pqxx::dbtransaction &tx, std::string const &target, copy_buffer c
         PQclear(res);
     }
     if (!error.empty()) {
-        auto const all = rows.data();
-        constexpr std::size_t SHOWN = 300;
-        throw pqxx::sql_error{fmt::format("COPY into {} rejected: {} (data starts: {:?} … ends: {:?})", target, error,
-                                          all.substr(0, SHOWN), all.substr(all.size() > SHOWN ? all.size() - SHOWN : 0)),
-                              sql};
+        throw pqxx::sql_error{fmt::format("COPY into {} rejected: {} (last data sent starts: {:?})", m_target,
+                                          error, m_last_sent),
+                              "COPY " + m_target + " FROM STDIN"};
     }
+    return m_rows;
+}
+
+void copy_rows(pqxx::dbtransaction &tx, std::string const &target, copy_buffer const &rows)
+{
+    copy_stream stream{tx, target};
+    stream.send(rows);
+    stream.complete();
 }
 
 } // namespace midilib

@@ -111,7 +111,6 @@ void encode_file(copy_buffer &out, file_item const &item)
     out.text_array(f.copyrights);
     out.text_array(f.markers);
     out.text_array(f.warnings);
-    out.end_row();
 }
 
 void encode_path(copy_buffer &out, file_item const &item)
@@ -120,7 +119,6 @@ void encode_path(copy_buffer &out, file_item const &item)
     out.bytea(item.hash);
     out.integer(static_cast<std::int64_t>(item.size));
     out.integer(item.mtime_us);
-    out.end_row();
 }
 
 void encode_error(copy_buffer &out, file_item const &item)
@@ -130,36 +128,49 @@ void encode_error(copy_buffer &out, file_item const &item)
     out.integer(item.mtime_us);
     out.text(item.error_stage);
     out.text(item.error_reason);
-    out.end_row();
 }
 
-/// The three COPY streams of one batch.
+/// The files of one batch, by the table their rows go to.
 struct batch_rows
 {
-    copy_buffer files, paths, errors;
-    std::uint64_t parsed = 0;
+    std::vector<file_item const *> files;  ///< parsed: a content row and a path row
+    std::vector<file_item const *> paths;  ///< parsed or known duplicate: a path row
+    std::vector<file_item const *> errors; ///< failed: an error row
     std::uint64_t known_duplicates = 0;
 };
 
-void encode_batch(batch_rows &rows, std::span<file_item *const> items)
+batch_rows sort_batch(std::span<file_item *const> items)
 {
+    batch_rows rows;
     for (file_item const *item : items) {
         switch (item->state) {
         case item_state::parsed:
-            encode_file(rows.files, *item);
-            encode_path(rows.paths, *item);
-            ++rows.parsed;
+            rows.files.push_back(item);
+            rows.paths.push_back(item);
             break;
         case item_state::duplicate:
-            encode_path(rows.paths, *item);
+            rows.paths.push_back(item);
             ++rows.known_duplicates;
             break;
         case item_state::failed:
         case item_state::pending: // never reaches the writer unparsed; counted as failed if it did
-            encode_error(rows.errors, *item);
+            rows.errors.push_back(item);
             break;
         }
     }
+    return rows;
+}
+
+/// COPYs one row per item into @p target, encoding while the server parses.
+void copy_items(pqxx::dbtransaction &tx, char const *target, std::vector<file_item const *> const &items,
+                void (*encode)(copy_buffer &, file_item const &))
+{
+    copy_stream stream{tx, target};
+    for (file_item const *item : items) {
+        encode(stream.row(), *item);
+        stream.end_row();
+    }
+    stream.complete();
 }
 
 batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
@@ -168,13 +179,13 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
     log_sql("batch", PREPARE_SESSION);
     tx.exec(PREPARE_SESSION);
     batch_result result;
-    if (rows.files.rows() > 0) {
-        copy_rows(tx, STAGE_FILES, rows.files);
+    if (!rows.files.empty()) {
+        copy_items(tx, STAGE_FILES, rows.files, encode_file);
         log_sql("batch", MERGE_FILES);
         result.imported = tx.exec1(MERGE_FILES)[0].as<std::uint64_t>();
     }
-    if (rows.paths.rows() > 0) {
-        copy_rows(tx, STAGE_PATHS, rows.paths);
+    if (!rows.paths.empty()) {
+        copy_items(tx, STAGE_PATHS, rows.paths, encode_path);
         log_sql("batch", MERGE_PATHS);
         auto const r = tx.exec1(MERGE_PATHS);
         if (r[0].as<std::uint64_t>() != r[1].as<std::uint64_t>()) {
@@ -182,16 +193,16 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
                                                    r[0].as<std::uint64_t>(), r[1].as<std::uint64_t>())};
         }
     }
-    if (rows.errors.rows() > 0) {
-        copy_rows(tx, STAGE_ERRORS, rows.errors);
+    if (!rows.errors.empty()) {
+        copy_items(tx, STAGE_ERRORS, rows.errors, encode_error);
         log_sql("batch", FORGET_FAILED_PATHS);
         tx.exec0(FORGET_FAILED_PATHS);
         log_sql("batch", MERGE_ERRORS);
         tx.exec0(MERGE_ERRORS);
     }
     tx.commit();
-    result.duplicates = rows.known_duplicates + (rows.parsed - result.imported);
-    result.failed = rows.errors.rows();
+    result.duplicates = rows.known_duplicates + (rows.files.size() - result.imported);
+    result.failed = rows.errors.size();
     return result;
 }
 
@@ -199,8 +210,7 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
 
 batch_result write_batch(pqxx::connection &cx, std::span<file_item *const> items)
 {
-    batch_rows rows;
-    encode_batch(rows, items);
+    auto const rows = sort_batch(items);
     for (int attempt = 1;; ++attempt) {
         try {
             return write_once(cx, rows);

@@ -81,5 +81,47 @@ TEST(copy_buffer, rejected_data_is_a_clear_exception)
     }
 }
 
+// A stream sends chunk after chunk while rows are encoded: every row arrives, in order.
+TEST(copy_stream, many_chunks_arrive_whole)
+{
+    temp_database db;
+    pqxx::connection cx{db.conninfo()};
+    pqxx::work tx{cx};
+    tx.exec0("CREATE TEMP TABLE t (i bigint, s text)");
+    copy_stream stream{tx, "t (i, s)"};
+    constexpr int ROWS = 20000; // ~1.2 MB: about 20 chunks
+    for (int i = 0; i < ROWS; ++i) {
+        stream.row().integer(i);
+        stream.row().text(std::string(50, static_cast<char>('a' + i % 26)) + "\t\n");
+        stream.end_row();
+    }
+    EXPECT_EQ(stream.complete(), static_cast<std::size_t>(ROWS));
+    auto const r = tx.exec1("SELECT count(*), sum(i), count(DISTINCT s), min(length(s)) FROM t");
+    EXPECT_EQ(r[0].as<int>(), ROWS);
+    EXPECT_EQ(r[1].as<std::int64_t>(), std::int64_t{ROWS} * (ROWS - 1) / 2);
+    EXPECT_EQ(r[2].as<int>(), 26);
+    EXPECT_EQ(r[3].as<int>(), 52); // the tab and newline survive
+}
+
+// A stream dropped half-way (an exception while encoding) leaves the connection usable.
+TEST(copy_stream, abandoned_stream_leaves_the_connection_usable)
+{
+    temp_database db;
+    pqxx::connection cx{db.conninfo()};
+    try {
+        pqxx::work tx{cx};
+        tx.exec0("CREATE TEMP TABLE t (i bigint)");
+        copy_stream stream{tx, "t"};
+        for (int i = 0; i < 30000; ++i) {
+            stream.row().integer(i);
+            stream.end_row();
+        }
+        throw std::runtime_error{"encoding failed"};
+    } catch (std::runtime_error const &) {
+    }
+    pqxx::work tx{cx};
+    EXPECT_EQ(tx.exec1("SELECT 41 + 1")[0].as<int>(), 42);
+}
+
 } // namespace
 } // namespace midilib::testing
