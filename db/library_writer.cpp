@@ -156,6 +156,8 @@ batch_rows sort_batch(std::span<file_item *const> items)
         case item_state::pending: // never reaches the writer unparsed; counted as failed if it did
             rows.errors.push_back(item);
             break;
+        case item_state::stopped: // left for the next run: no row at all
+            break;
         }
     }
     return rows;
@@ -211,6 +213,9 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
 batch_result write_batch(pqxx::connection &cx, std::span<file_item *const> items)
 {
     auto const rows = sort_batch(items);
+    if (rows.paths.empty() && rows.errors.empty()) {
+        return {};
+    }
     for (int attempt = 1;; ++attempt) {
         try {
             return write_once(cx, rows);

@@ -15,7 +15,8 @@ enum class item_state : std::uint8_t {
     pending,   ///< not yet parsed
     parsed,    ///< facts extracted; becomes a midi_files row (unless its hash exists) and a path row
     duplicate, ///< content already in the library: only a path row
-    failed     ///< an import_errors row
+    failed,    ///< an import_errors row
+    stopped    ///< not read: the import was stopped first; the next run picks it up
 };
 
 /// One file in flight. Items are pooled and reused: buffers keep their capacity.

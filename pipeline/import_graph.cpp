@@ -10,7 +10,14 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
 : m_ctx(ctx),
   m_source(m_graph, [this](tbb::flow_control &fc) { return m_ctx.source(fc); }),
   m_limiter(m_graph, MAX_FILES_IN_FLIGHT),
-  m_read(m_graph, readers, [](file_item *item) { read_stage(*item); return item; }),
+  m_read(m_graph, readers,
+         [this](file_item *item) {
+             if (m_ctx.stop) {
+                 item->state = item_state::stopped; // Ctrl-C: finish what is read, read nothing more
+             }
+             read_stage(*item);
+             return item;
+         }),
   m_hash(m_graph, flow::unlimited, [this](file_item *item) { hash_stage(*item, m_ctx.hashes); return item; }),
   m_parse(m_graph, flow::unlimited, [](file_item *item) { parse_stage(*item); return item; }),
   m_batch(m_graph, flow::serial,
@@ -55,7 +62,11 @@ std::size_t import_graph::write(file_batch const &batch)
     m_ctx.stats.failed += result.failed;
     ++m_ctx.stats.batches;
     for (auto *item : *batch) {
-        m_ctx.stats.bytes_read += item->size;
+        if (item->state == item_state::stopped) {
+            ++m_ctx.stats.stopped;
+        } else {
+            m_ctx.stats.bytes_read += item->size;
+        }
         m_ctx.items.release(item);
     }
     return batch->size();

@@ -8,6 +8,7 @@
 #include "pipeline/item_pool.hpp"
 #include "pipeline/stages.hpp"
 
+#include <atomic>
 #include <oneapi/tbb/flow_graph.h>
 
 #include <cstddef>
@@ -29,6 +30,7 @@ struct import_context
     known_hashes &hashes;
     batcher &batches;
     file_source &source;
+    std::atomic<bool> const &stop; ///< set by SIGINT/SIGTERM: files not yet read are left for the next run
 };
 
 /// The graph and its nodes; built in the constructor, run once.

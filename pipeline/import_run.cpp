@@ -49,6 +49,7 @@ import_summary summarize(import_stats const &stats, double seconds, bool interru
     s.imported = stats.imported;
     s.duplicates = stats.duplicates;
     s.failed = stats.failed;
+    s.stopped = stats.stopped;
     s.bytes = stats.bytes_read;
     s.batches = stats.batches;
     s.seconds = seconds;
@@ -111,7 +112,7 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
             tbb::global_control parallelism{tbb::global_control::max_allowed_parallelism, threads};
             tbb::task_arena arena{static_cast<int>(threads)};
             arena.execute([&] {
-                import_graph graph{{pool, items, stats, hashes, batches, source}, cores};
+                import_graph graph{{pool, items, stats, hashes, batches, source, stop}, cores};
                 graph.run();
             });
         }

@@ -6,7 +6,7 @@
 
 namespace midilib {
 
-/// Every file found is counted once in scanned and once in exactly one of the other four.
+/// Every file found is counted once in scanned and once in exactly one of the other five.
 struct import_stats
 {
     std::atomic<std::uint64_t> scanned{0};    ///< files found by the source
@@ -14,6 +14,7 @@ struct import_stats
     std::atomic<std::uint64_t> imported{0};   ///< new contents written (committed)
     std::atomic<std::uint64_t> duplicates{0}; ///< content already in the library (committed)
     std::atomic<std::uint64_t> failed{0};     ///< import_errors rows (committed)
+    std::atomic<std::uint64_t> stopped{0};    ///< not read because the import was stopped
     std::atomic<std::uint64_t> bytes_read{0}; ///< bytes read from disk
     std::atomic<std::uint64_t> batches{0};    ///< committed batches
     std::atomic<std::uint64_t> expected{0};   ///< files counted by the look-ahead walk (for the ETA)
@@ -22,7 +23,7 @@ struct import_stats
     /// Files that reached a final state.
     [[nodiscard]] std::uint64_t done() const noexcept
     {
-        return skipped + imported + duplicates + failed;
+        return skipped + imported + duplicates + failed + stopped;
     }
 };
 

@@ -89,7 +89,8 @@ void print_summary(import_summary const &s, bool json)
 {
     if (json) {
         nlohmann::json j{{"scanned", s.scanned},       {"skipped", s.skipped},     {"imported", s.imported},
-                         {"duplicates", s.duplicates}, {"failed", s.failed},       {"bytes", s.bytes},
+                         {"duplicates", s.duplicates}, {"failed", s.failed},       {"stopped", s.stopped},
+                         {"bytes", s.bytes},
                          {"batches", s.batches},       {"seconds", s.seconds},     {"files_per_sec", s.files_per_sec},
                          {"mb_per_sec", s.mb_per_sec}, {"peak_rss_mb", s.peak_rss_mb},
                          {"interrupted", s.interrupted}};
@@ -104,7 +105,9 @@ void print_summary(import_summary const &s, bool json)
         fmt::print("failed files are listed in the import_errors table (path, stage, reason)\n");
     }
     if (s.interrupted) {
-        fmt::print("interrupted: the batches in flight were committed; run the same command again to resume\n");
+        fmt::print("interrupted: the batches in flight were committed, {} files were left unread; run the same "
+                   "command again to resume\n",
+                   s.stopped);
     }
 }
 
