@@ -188,6 +188,7 @@ int main(int argc, char **argv)
 {
     CLI::App app{"midilib: imports folders of MIDI files into PostgreSQL, analyzed and searchable"};
     app.require_subcommand(1);
+    app.fallthrough(); // global options work before or after the subcommand: `midilib import --db ...`
     global_options g;
     app.add_option("--db", g.db, "PostgreSQL conninfo or URI (else MIDILIB_DB, DATABASE_URL, PG* variables, "
                                  "else the embedded database)");
