@@ -1,8 +1,12 @@
 -- 0001_create_library: the file library (one row per distinct content), the paths where
 -- each content was seen, and the per-file import errors.
--- Apply with: psql -v ON_ERROR_STOP=1 -1 -f migrations/0001_create_library.sql
+-- Apply with `midilib migrate up`, or by hand: psql -v ON_ERROR_STOP=1 -f migrations/0001_create_library.sql
+-- (the file is one transaction and records itself in schema_migrations).
 
-CREATE TABLE IF NOT EXISTS schema_migrations (
+BEGIN;
+
+-- The ledger of applied migrations; every file ends by recording itself here.
+CREATE TABLE schema_migrations (
     version     integer PRIMARY KEY,
     name        text        NOT NULL,
     checksum    text,                       -- filled by `midilib migrate`; NULL when applied by psql
@@ -87,5 +91,6 @@ BEGIN
 END
 $fn$;
 
-INSERT INTO schema_migrations (version, name) VALUES (1, 'create_library')
-ON CONFLICT (version) DO NOTHING;
+INSERT INTO schema_migrations (version, name) VALUES (1, 'create_library');
+
+COMMIT;

@@ -18,6 +18,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -173,13 +174,53 @@ int cmd_db(global_options const &g, std::string const &action)
     return 0;
 }
 
-int cmd_migrate(global_options const &g)
+int cmd_migrate(global_options const &g, std::string const &action)
 {
     auto const choice = choose_database(g.db, g.data_dir);
     auto cx = open_connection(connect_string(choice), "midilib.migrate");
-    int const n = migrate_up(*cx, load_migrations(migrations_dir()));
-    fmt::print("{} migration(s) applied\n", n);
-    return 0;
+    auto const known = load_migrations(migrations_dir());
+    if (action == "up") {
+        int const n = migrate_up(*cx, known);
+        fmt::print("{} migration(s) applied; schema at version {:04}\n", n,
+                   applied_migrations(*cx).empty() ? 0 : applied_migrations(*cx).back().version);
+        return 0;
+    }
+    auto const applied = applied_migrations(*cx);
+    if (action == "print") {
+        std::cout << pending_sql(known, applied);
+        return 0;
+    }
+    auto const drift = verify_migrations(known, applied);
+    if (action == "status") {
+        for (auto const &m : known) {
+            auto const a = std::find_if(applied.begin(), applied.end(), [&](auto const &x) { return x.version == m.version; });
+            if (a == applied.end()) {
+                fmt::print("{:04}  {:<32} pending{}\n", m.version, m.name, m.transactional ? "" : " (no transaction)");
+                continue;
+            }
+            std::string const check = !a->checksum ? "no checksum (applied with psql)"
+                                      : *a->checksum == m.checksum ? "checksum ok"
+                                                                   : "CHANGED SINCE APPLIED";
+            fmt::print("{:04}  {:<32} applied {} by {}{}, {}\n", m.version, m.name, a->applied_at, a->applied_by,
+                       a->duration_ms ? fmt::format(" in {:.0f} ms", *a->duration_ms) : "", check);
+        }
+        for (auto const &a : applied) {
+            if (std::none_of(known.begin(), known.end(), [&](auto const &m) { return m.version == a.version; })) {
+                fmt::print("{:04}  {:<32} applied {} by {}, NO FILE for it here\n", a.version, a.name, a.applied_at,
+                           a.applied_by);
+            }
+        }
+        return drift.empty() ? 0 : 1;
+    }
+    // verify
+    for (auto const &d : drift) {
+        fmt::print("drift: {}\n", d.what);
+    }
+    if (drift.empty()) {
+        fmt::print("{} applied migration(s) match their files\n", applied.size());
+        return 0;
+    }
+    return 1;
 }
 
 } // namespace
@@ -221,7 +262,10 @@ int main(int argc, char **argv)
         ->required()
         ->check(CLI::IsMember({"start", "stop", "status", "url"}));
 
-    auto *migrate = app.add_subcommand("migrate", "apply pending schema migrations");
+    auto *migrate = app.add_subcommand("migrate", "schema migrations: status, up (default), verify, print");
+    std::string migrate_action = "up";
+    migrate->add_option("action", migrate_action, "status | up | verify | print")
+        ->check(CLI::IsMember({"status", "up", "verify", "print"}));
 
     CLI11_PARSE(app, argc, argv);
     try {
@@ -236,7 +280,7 @@ int main(int argc, char **argv)
             return cmd_db(g, action);
         }
         if (app.got_subcommand(migrate)) {
-            return cmd_migrate(g);
+            return cmd_migrate(g, migrate_action);
         }
     } catch (std::exception const &e) {
         spdlog::error("{}", e.what());

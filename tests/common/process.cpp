@@ -31,7 +31,7 @@ child spawn(std::vector<std::string> const &args)
         argv.push_back(const_cast<char *>(a.c_str()));
     }
     argv.push_back(nullptr);
-    int const rc = posix_spawn(&c.pid, argv[0], &actions, nullptr, argv.data(), environ);
+    int const rc = posix_spawnp(&c.pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(fd);
     if (rc != 0) {

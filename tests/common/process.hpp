@@ -15,7 +15,7 @@ struct child
     std::string stdout_file; ///< where its standard output goes
 };
 
-/// Starts @p args (args[0] is the program) with stdout to a temp file and stderr inherited.
+/// Starts @p args (args[0] is the program, looked up in PATH) with stdout to a temp file and stderr inherited.
 child spawn(std::vector<std::string> const &args);
 
 /// Waits for @p c; returns its exit code, or 128+signal.

@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 namespace midilib::testing {
@@ -52,6 +56,228 @@ TEST(migrations, newer_database_is_refused)
     }
     auto const [code, out] = run({midilib_binary().string(), "-q", "--db", db.conninfo(), "search", "x"});
     EXPECT_EQ(code, 1);
+}
+
+std::string read_text(std::filesystem::path const &p)
+{
+    std::ifstream in{p, std::ios::binary};
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// pg_dump --schema-only of @p db, without the lines that differ between any two dumps.
+std::string schema_dump(temp_database const &db)
+{
+    auto const [code, out] = run({"pg_dump", "--schema-only", "--no-owner", "-d", db.name()});
+    EXPECT_EQ(code, 0);
+    std::istringstream in{out};
+    std::string line;
+    std::string kept;
+    while (std::getline(in, line)) {
+        if (line.rfind("\\restrict", 0) == 0 || line.rfind("\\unrestrict", 0) == 0) {
+            continue; // random keys of newer pg_dump versions
+        }
+        kept += line + '\n';
+    }
+    return kept;
+}
+
+/// An empty database (no migrations applied).
+void empty_out(temp_database const &db)
+{
+    db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+}
+
+/// Sets MIDILIB_MIGRATIONS_DIR for this process and the midilib processes it starts.
+class migrations_dir_override
+{
+public:
+    explicit migrations_dir_override(std::filesystem::path const &dir)
+    {
+        ::setenv("MIDILIB_MIGRATIONS_DIR", dir.c_str(), 1);
+    }
+    ~migrations_dir_override() { ::unsetenv("MIDILIB_MIGRATIONS_DIR"); }
+    migrations_dir_override(migrations_dir_override const &) = delete;
+    migrations_dir_override &operator=(migrations_dir_override const &) = delete;
+};
+
+// Every file applies with plain psql in order, and gives the same schema as `midilib migrate up`;
+// a second `migrate up` on either changes nothing (and adopts the psql-applied rows' checksums).
+TEST(migrations, psql_and_midilib_give_the_same_schema)
+{
+    temp_database by_midilib;
+    temp_database by_psql;
+    empty_out(by_midilib);
+    empty_out(by_psql);
+    EXPECT_EQ(run({midilib_binary().string(), "-q", "--db", by_midilib.conninfo(), "migrate", "up"}).first, 0);
+    for (auto const &m : load_migrations(migrations_dir())) {
+        EXPECT_EQ(run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", by_psql.name(), "-f", m.file.string()}).first, 0)
+            << m.file;
+    }
+    auto const dump = schema_dump(by_midilib);
+    EXPECT_GT(dump.size(), 1000U);
+    EXPECT_EQ(dump, schema_dump(by_psql));
+    EXPECT_EQ(by_psql.count_rows("schema_migrations", "checksum IS NULL"), by_psql.count_rows("schema_migrations"));
+
+    for (auto const *db : {&by_midilib, &by_psql}) {
+        auto const [code, out] = run({midilib_binary().string(), "--db", db->conninfo(), "migrate", "up"});
+        EXPECT_EQ(code, 0);
+        EXPECT_NE(out.find("0 migration(s) applied"), std::string::npos) << out;
+    }
+    EXPECT_EQ(by_psql.count_rows("schema_migrations", "checksum IS NULL"), 0);
+    EXPECT_EQ(schema_dump(by_midilib), schema_dump(by_psql));
+}
+
+// Each file in migrations/ follows the rules: NNNN_verb_noun.sql, its own transaction (or the
+// no-transaction header and no BEGIN/COMMIT), and it records itself under its own version.
+TEST(migrations, files_follow_the_rules)
+{
+    auto const known = load_migrations(migrations_dir());
+    for (std::size_t i = 0; i < known.size(); ++i) {
+        auto const &m = known[i];
+        EXPECT_EQ(m.version, static_cast<int>(i) + 1) << m.file << ": versions are consecutive from 0001";
+        EXPECT_NE(m.name.find('_'), std::string::npos) << m.file << ": name is verb_noun";
+        std::regex const record{"INSERT INTO schema_migrations \\(version, name\\) VALUES \\(" +
+                                std::to_string(m.version) + ", '" + m.name + "'\\)"};
+        EXPECT_TRUE(std::regex_search(m.sql, record)) << m.file << ": must record itself";
+        std::regex const begin{"^BEGIN;", std::regex::multiline};
+        std::regex const commit{"^COMMIT;", std::regex::multiline};
+        if (m.transactional) {
+            EXPECT_TRUE(std::regex_search(m.sql, begin) && std::regex_search(m.sql, commit)) << m.file;
+        } else {
+            EXPECT_FALSE(std::regex_search(m.sql, begin) || std::regex_search(m.sql, commit)) << m.file;
+        }
+    }
+}
+
+// A file with the no-transaction header runs statement by statement (CREATE INDEX CONCURRENTLY
+// would fail inside a transaction), with midilib and with psql alike.
+TEST(migrations, no_transaction_file_runs_outside_a_transaction)
+{
+    temp_dir dir;
+    for (auto const &m : load_migrations(migrations_dir())) {
+        std::filesystem::copy_file(m.file, dir.path() / m.file.filename());
+    }
+    int const next = load_migrations(migrations_dir()).back().version + 1;
+    char name[64];
+    std::snprintf(name, sizeof name, "%04d_index_import_errors_at.sql", next);
+    std::ofstream{dir.path() / name} << NO_TRANSACTION_HEADER << "\n"
+                                     << "-- test: an index built without locking writers out\n"
+                                     << "CREATE INDEX CONCURRENTLY IF NOT EXISTS import_errors_at_idx\n"
+                                     << "    ON import_errors (at);\n"
+                                     << "INSERT INTO schema_migrations (version, name) VALUES (" << next
+                                     << ", 'index_import_errors_at');\n";
+    migrations_dir_override override{dir.path()};
+    temp_database db; // applies the known migrations of the overridden folder
+    EXPECT_EQ(db.count_rows("pg_indexes", "indexname = 'import_errors_at_idx'"), 1);
+    EXPECT_EQ(db.scalar<int>("SELECT max(version) FROM schema_migrations"), next);
+    EXPECT_EQ(db.count_rows("schema_migrations", "checksum IS NULL"), 0);
+    EXPECT_EQ(split_statements(read_text(dir.path() / name)).size(), 2U);
+}
+
+// Editing an applied file makes verify fail and name the file; status shows it too.
+TEST(migrations, verify_names_an_edited_file)
+{
+    temp_dir dir;
+    for (auto const &m : load_migrations(migrations_dir())) {
+        std::filesystem::copy_file(m.file, dir.path() / m.file.filename());
+    }
+    migrations_dir_override override{dir.path()};
+    temp_database db;
+    auto const verify = [&] { return run({midilib_binary().string(), "--db", db.conninfo(), "migrate", "verify"}); };
+    EXPECT_EQ(verify().first, 0);
+
+    auto const edited = load_migrations(dir.path()).front().file;
+    std::ofstream{edited, std::ios::app} << "\n-- an innocent-looking edit\n";
+    auto const [code, out] = verify();
+    EXPECT_EQ(code, 1);
+    EXPECT_NE(out.find(edited.string()), std::string::npos) << out;
+    EXPECT_NE(out.find("changed after it was applied"), std::string::npos) << out;
+    auto const status = run({midilib_binary().string(), "--db", db.conninfo(), "migrate", "status"});
+    EXPECT_EQ(status.first, 1);
+    EXPECT_NE(status.second.find("CHANGED SINCE APPLIED"), std::string::npos) << status.second;
+
+    // A missing file is drift too.
+    std::filesystem::remove(edited);
+    db.exec("INSERT INTO schema_migrations (version, name) VALUES (0, 'baseline')");
+    auto const missing = verify();
+    EXPECT_EQ(missing.first, 1);
+    EXPECT_NE(missing.second.find("file is missing"), std::string::npos) << missing.second;
+}
+
+// A database one version ahead stops every command that uses the library, with the sentence;
+// status and verify still describe it.
+TEST(migrations, every_command_refuses_a_newer_database)
+{
+    temp_database db;
+    db.exec("INSERT INTO schema_migrations (version, name) VALUES (9999, 'from_the_future')");
+    auto const bin = midilib_binary().string();
+    for (auto const &args : std::vector<std::vector<std::string>>{
+             {bin, "--db", db.conninfo(), "import", "--json", MIDILIB_SOURCE_DIR "/samples"},
+             {bin, "--db", db.conninfo(), "search", "x"},
+             {bin, "--db", db.conninfo(), "migrate", "up"}}) {
+        EXPECT_EQ(run(args).first, 1) << args[3];
+    }
+    EXPECT_EQ(db.count_rows("midi_files"), 0);
+    auto const [code, out] = run({bin, "--db", db.conninfo(), "migrate", "verify"});
+    EXPECT_EQ(code, 1);
+    EXPECT_NE(out.find("upgrade midilib"), std::string::npos) << out;
+}
+
+// The roles of docs/roles.sql: the search role reads and cannot write; the import role imports
+// and cannot drop, alter or truncate.
+TEST(migrations, roles_can_do_their_job_and_no_more)
+{
+    temp_database db;
+    auto const roles_sql = std::filesystem::path{MIDILIB_SOURCE_DIR} / "docs" / "roles.sql";
+    for (int i = 0; i < 2; ++i) { // safe to run again
+        ASSERT_EQ(run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.name(), "-f", roles_sql.string()}).first, 0);
+    }
+    db.exec("DO $$ BEGIN"
+            " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'midilib_test_importer') THEN"
+            "  CREATE ROLE midilib_test_importer LOGIN PASSWORD 'importer-secret' IN ROLE midilib_import; END IF;"
+            " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'midilib_test_reader') THEN"
+            "  CREATE ROLE midilib_test_reader LOGIN PASSWORD 'reader-secret' IN ROLE midilib_search; END IF;"
+            " END $$");
+    std::string const importer = db.conninfo() + " user=midilib_test_importer password=importer-secret";
+    std::string const reader = db.conninfo() + " user=midilib_test_reader password=reader-secret";
+    auto const denied = [](std::string const &conninfo, std::string const &sql) {
+        pqxx::connection cx{conninfo};
+        pqxx::work tx{cx};
+        try {
+            tx.exec(sql);
+        } catch (pqxx::insufficient_privilege const &) {
+            return true;
+        }
+        return false;
+    };
+
+    // The import role imports (files, paths, errors) ...
+    auto const [code, out] = run({midilib_binary().string(), "-q", "--db", importer, "import", "--json",
+                                  MIDILIB_SOURCE_DIR "/samples"});
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_GT(db.count_rows("midi_files"), 0);
+    EXPECT_GT(db.count_rows("import_errors"), 0);
+    // ... and cannot drop, alter, truncate, or create.
+    EXPECT_TRUE(denied(importer, "DROP TABLE midi_files"));
+    EXPECT_TRUE(denied(importer, "ALTER TABLE midi_files ADD COLUMN x int"));
+    EXPECT_TRUE(denied(importer, "TRUNCATE midi_file_paths"));
+    EXPECT_TRUE(denied(importer, "CREATE TABLE public.intruder (i int)"));
+    EXPECT_TRUE(denied(importer, "DELETE FROM schema_migrations"));
+
+    // The search role reads and searches, and cannot write.
+    {
+        pqxx::connection cx{reader};
+        pqxx::work tx{cx};
+        EXPECT_GT(tx.exec1("SELECT count(*) FROM midi_files")[0].as<long>(), 0);
+    }
+    EXPECT_EQ(run({midilib_binary().string(), "-q", "--db", reader, "search", "groove"}).first, 0);
+    EXPECT_TRUE(denied(reader, "INSERT INTO import_errors (path, size_bytes, mtime, stage, reason)"
+                               " VALUES ('x', 0, now(), 'read', 'x')"));
+    EXPECT_TRUE(denied(reader, "UPDATE midi_files SET size_bytes = 0"));
+    EXPECT_TRUE(denied(reader, "DELETE FROM midi_file_paths"));
+    EXPECT_TRUE(denied(reader, "DROP TABLE midi_files"));
 }
 
 } // namespace
