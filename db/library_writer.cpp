@@ -61,11 +61,20 @@ constexpr char const *MERGE_ERRORS =
 /// Everything the library holds in a range of paths: a walked chunk is a run of paths in
 /// byte order, so this is two index range scans (path is COLLATE "C").
 constexpr char const *SELECT_KNOWN =
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint FROM midi_file_paths"
+    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 1 FROM midi_file_paths"
     " WHERE path BETWEEN $1 AND $2"
     " UNION ALL "
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint FROM import_errors"
+    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 1 FROM import_errors"
+    " WHERE path BETWEEN $1 AND $2"
+    " UNION ALL "
+    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, members FROM archives"
     " WHERE path BETWEEN $1 AND $2";
+
+constexpr char const *RECORD_ARCHIVE =
+    "INSERT INTO archives (path, size_bytes, mtime, members)"
+    " VALUES ($1, $2, 'epoch'::timestamptz + $3 * interval '1 microsecond', $4)"
+    " ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime,"
+    " members = EXCLUDED.members, imported_at = now()";
 
 void encode_file(copy_buffer &out, file_item const &item)
 {
@@ -228,9 +237,18 @@ batch_result write_batch(pqxx::connection &cx, std::span<file_item *const> items
     }
 }
 
-std::vector<bool> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates)
+void record_archive(pqxx::connection &cx, path_candidate const &archive, std::uint64_t members)
 {
-    std::vector<bool> known(candidates.size(), false);
+    pqxx::work tx{cx};
+    log_sql("archive", RECORD_ARCHIVE);
+    tx.exec_params0(RECORD_ARCHIVE, archive.path, static_cast<std::int64_t>(archive.size), archive.mtime_us,
+                    static_cast<std::int64_t>(members));
+    tx.commit();
+}
+
+std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates)
+{
+    std::vector<std::uint64_t> known(candidates.size(), 0);
     if (candidates.empty()) {
         return known;
     }
@@ -254,7 +272,7 @@ std::vector<bool> known_paths(pqxx::connection &cx, std::span<path_candidate con
         }
         auto const &c = candidates[it->second];
         if (row[1].as<std::int64_t>() == static_cast<std::int64_t>(c.size) && row[2].as<std::int64_t>() == c.mtime_us) {
-            known[it->second] = true;
+            known[it->second] = std::max<std::uint64_t>(row[3].as<std::uint64_t>(), 1);
         }
     }
     return known;

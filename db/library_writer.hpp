@@ -38,9 +38,13 @@ struct path_candidate
 };
 
 /**
- * Returns, for each candidate, whether the library already holds that path with the
- * same size and mtime (imported or failed), so that a re-run can skip it unread.
+ * Returns, for each candidate, how many files the library already holds under that path
+ * with the same size and mtime: 1 for a file imported or failed, the member count for an
+ * archive read to the end, 0 when unknown or changed. A re-run skips the known ones unread.
  */
-std::vector<bool> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates);
+std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates);
+
+/// Records that every member of @p archive is in the library (after their batches committed).
+void record_archive(pqxx::connection &cx, path_candidate const &archive, std::uint64_t members);
 
 } // namespace midilib

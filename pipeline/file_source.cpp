@@ -91,8 +91,9 @@ std::uint64_t count_files(std::vector<fs::path> const &roots, std::atomic<bool> 
 }
 
 file_source::file_source(std::vector<fs::path> roots, connection_pool &pool, item_pool &items, import_stats &stats,
-                         std::atomic<bool> const &stop)
-: m_walk(std::move(roots)), m_chunk_size(FIRST_CHUNK), m_pool(pool), m_items(items), m_stats(stats), m_stop(stop)
+                         std::atomic<bool> const &stop, byte_budget &archive_bytes, archive_limits limits)
+: m_walk(std::move(roots)), m_chunk_size(FIRST_CHUNK), m_pool(pool), m_items(items), m_stats(stats), m_stop(stop),
+  m_archive_bytes(archive_bytes), m_limits(limits)
 {}
 
 file_source::~file_source()
@@ -104,10 +105,60 @@ file_source::~file_source()
 
 bool file_source::has_work()
 {
-    while (m_ready.empty() && !m_stop && !(m_exhausted && m_pending.empty())) {
-        refill(); // a chunk may be entirely unchanged files: keep walking
+    while (m_ready.empty() && !m_stop) {
+        if (m_archive || !m_archives.empty()) {
+            next_member(); // archives found so far are read before walking on
+        } else if (!(m_exhausted && m_pending.empty())) {
+            refill(); // a chunk may be entirely unchanged files: keep walking
+        } else {
+            break;
+        }
+    }
+    if (m_stop && m_archive) {
+        m_archive->progress->finish(false); // never recorded: the next run reads it again
+        m_archive.reset();
     }
     return !m_ready.empty() && !m_stop;
+}
+
+void file_source::next_member()
+{
+    if (!m_archive) {
+        m_archive.emplace(m_archives.front(), m_limits);
+        spdlog::debug("{}: reading archive", m_archives.front().file.path);
+        m_archives.pop_front();
+    }
+    archive_member member;
+    if (!m_archive->reader.next(member)) {
+        if (m_archive->progress->finish(m_archive->reader.complete())) {
+            // Every member's batch has committed already (or it had no MIDI member).
+            auto cx = m_pool.acquire();
+            record_archive(*cx, {m_archive->progress->path, m_archive->progress->size, m_archive->progress->mtime_us},
+                           m_archive->progress->members());
+        }
+        m_archive.reset();
+        return;
+    }
+    auto *item = m_items.acquire();
+    item->path = path_to_utf8(member.path);
+    item->fs_path = member.path;
+    item->size = member.size;
+    item->mtime_us = member.mtime_us;
+    ++m_stats.scanned;
+    if (!member.error.empty()) {
+        item->fail("archive", std::move(member.error));
+        spdlog::warn("{}: archive: {}", item->path, item->error_reason);
+    } else {
+        m_archive_bytes.acquire(member.bytes.size(), [this] { return m_stop.load(); });
+        item->budgeted = member.bytes.size();
+        item->bytes = std::move(member.bytes);
+        item->preloaded = true;
+    }
+    if (!member.archive_failed) {
+        item->archive = m_archive->progress; // an error of the archive itself is not one of its members
+        m_archive->progress->add_member();
+    }
+    m_ready.push_back(item);
 }
 
 file_item *file_source::operator()(tbb::flow_control &fc)
@@ -117,7 +168,14 @@ file_item *file_source::operator()(tbb::flow_control &fc)
             p.known.wait();
         }
         m_pending.clear();
-        for (auto *item : m_ready) {
+        for (auto *item : m_ready) { // found, never sent: left for the next run
+            if (item->budgeted > 0) {
+                m_archive_bytes.release(item->budgeted);
+            }
+            if (item->archive) {
+                item->archive->member_done(false);
+            }
+            ++m_stats.stopped;
             m_items.release(item);
         }
         m_ready.clear();
@@ -168,8 +226,8 @@ file_source::chunk file_source::walk_chunk()
         }
         m_entry_held = false;
         root = m_entry.root;
-        ++m_stats.scanned;
         if (!m_entry.error.empty()) {
+            ++m_stats.scanned;
             auto *item = m_items.acquire();
             item->fs_path = std::move(m_entry.fs_path);
             item->path = path_to_utf8(item->fs_path);
@@ -185,14 +243,20 @@ file_source::chunk file_source::walk_chunk()
     return c;
 }
 
-void file_source::settle(chunk &c, std::vector<bool> const &known)
+void file_source::settle(chunk &c, std::vector<std::uint64_t> const &known)
 {
     // Items are taken only for files to read: a skipped file costs a stat and a string.
     for (std::size_t i = 0; i < c.candidates.size(); ++i) {
-        if (known[i]) {
-            ++m_stats.skipped;
+        if (known[i] > 0) {
+            m_stats.scanned += known[i]; // an unchanged archive counts as the members it holds
+            m_stats.skipped += known[i];
             continue;
         }
+        if (is_archive_name(c.fs_paths[i])) {
+            m_archives.push_back({std::move(c.fs_paths[i]), std::move(c.candidates[i])}); // members counted when read
+            continue;
+        }
+        ++m_stats.scanned;
         auto *item = m_items.acquire();
         item->fs_path = std::move(c.fs_paths[i]);
         item->path = std::move(c.candidates[i].path);

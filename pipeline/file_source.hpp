@@ -4,6 +4,7 @@
 #include "db/connection_pool.hpp"
 #include "db/library_writer.hpp"
 #include "pipeline/import_stats.hpp"
+#include "pipeline/archive_reader.hpp"
 #include "pipeline/folder_walk.hpp"
 #include "pipeline/item_pool.hpp"
 
@@ -37,7 +38,8 @@ class file_source
 {
 public:
     file_source(std::vector<std::filesystem::path> roots, connection_pool &pool, item_pool &items,
-                import_stats &stats, std::atomic<bool> const &stop);
+                import_stats &stats, std::atomic<bool> const &stop, byte_budget &archive_bytes,
+                archive_limits limits);
 
     /// Walks until a file needs importing; false when none is left (or on stop).
     bool has_work();
@@ -57,9 +59,26 @@ private:
         std::vector<std::string> fs_paths; ///< the same files as the file system spells them
     };
 
+    /// An archive to open, and the one being read.
+    struct archive_job
+    {
+        std::string fs_path;
+        path_candidate file;
+    };
+    struct open_archive
+    {
+        open_archive(archive_job const &job, archive_limits limits)
+        : reader(job.fs_path, job.file.path, job.file.size, job.file.mtime_us, limits),
+          progress(std::make_shared<archive_progress>(job.file.path, job.file.size, job.file.mtime_us))
+        {}
+        archive_reader reader;
+        std::shared_ptr<archive_progress> progress;
+    };
+
     void refill();
     chunk walk_chunk();
-    void settle(chunk &c, std::vector<bool> const &known);
+    void settle(chunk &c, std::vector<std::uint64_t> const &known);
+    void next_member();
 
     folder_walk m_walk;
     walk_entry m_entry;
@@ -70,7 +89,7 @@ private:
     {
         explicit pending_chunk(chunk c) : files(std::move(c)) {}
         chunk files;
-        std::future<std::vector<bool>> known;
+        std::future<std::vector<std::uint64_t>> known;
     };
     std::deque<pending_chunk> m_pending; ///< in walk order
     std::size_t m_pending_files = 0;
@@ -81,6 +100,10 @@ private:
     std::atomic<bool> const &m_stop;
     std::deque<file_item *> m_ready;
     bool m_exhausted = false; ///< every root has been walked
+    byte_budget &m_archive_bytes;
+    archive_limits m_limits;
+    std::deque<archive_job> m_archives; ///< found, not known, not opened yet
+    std::optional<open_archive> m_archive;
 };
 
 } // namespace midilib

@@ -1,5 +1,7 @@
 #include "pipeline/folder_walk.hpp"
 
+#include "pipeline/archive_reader.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -76,7 +78,7 @@ bool folder_walk::open_folder(int parent_fd, std::string const &name, std::strin
         }
         if (type == DT_DIR) {
             f.names.emplace_back(std::string{n} + '/', true); // sorts as the paths below it do
-        } else if ((type == DT_REG || type == DT_LNK) && is_midi_file_name(n)) {
+        } else if ((type == DT_REG || type == DT_LNK) && (is_midi_file_name(n) || is_archive_name(n))) {
             f.names.emplace_back(std::string{n}, false);
         }
     }

@@ -1,5 +1,5 @@
 #pragma once
-/// Walks the user's folders in byte order of the full path, for MIDI file names.
+/// Walks the user's folders in byte order of the full path, for MIDI files and archives.
 
 #include <cstdint>
 #include <filesystem>
@@ -23,8 +23,8 @@ struct walk_entry
 };
 
 /**
- * Depth-first walk over folders, yielding files whose name looks like MIDI (a
- * root that is a file is yielded whatever its name). Entries of a folder are
+ * Depth-first walk over folders, yielding files whose name looks like MIDI or
+ * like an archive (a root that is a file is yielded whatever its name). Entries of a folder are
  * visited sorted by name, with "/" appended to folder names, so that the walk
  * yields paths in byte order: a run of consecutive paths covers a tight range
  * of the library's `path COLLATE "C"` index. Files are stat'ed relative to

@@ -19,7 +19,15 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
              return item;
          }),
   m_hash(m_graph, flow::unlimited, [this](file_item *item) { hash_stage(*item, m_ctx.hashes); return item; }),
-  m_parse(m_graph, flow::unlimited, [](file_item *item) { parse_stage(*item); return item; }),
+  m_parse(m_graph, flow::unlimited,
+          [this](file_item *item) {
+              parse_stage(*item);
+              if (item->budgeted > 0) { // the bytes are gone: the source may decompress more
+                  m_ctx.archive_bytes.release(item->budgeted);
+                  item->budgeted = 0;
+              }
+              return item;
+          }),
   m_batch(m_graph, flow::serial,
           [this](file_item *item, batch_node_type::output_ports_type &out) {
               if (auto full = m_ctx.batches.add(item)) {
@@ -55,6 +63,12 @@ std::size_t import_graph::write(file_batch const &batch)
     {
         auto cx = m_ctx.pool.acquire();
         result = write_batch(*cx, *batch);
+        for (auto *item : *batch) {
+            if (item->archive && item->archive->member_done(item->state != item_state::stopped)) {
+                record_archive(*cx, {item->archive->path, item->archive->size, item->archive->mtime_us},
+                               item->archive->members());
+            }
+        }
     }
     m_ctx.hashes.add_committed(*batch);
     m_ctx.stats.imported += result.imported;

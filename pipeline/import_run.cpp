@@ -22,6 +22,10 @@ namespace midilib {
 
 namespace {
 
+/// Archive members decompressed and not yet parsed, at most (besides one larger member).
+/// 32 MiB keeps the parsers fed (thousands of typical members) at a fixed memory cost.
+constexpr std::uint64_t MAX_ARCHIVE_BYTES_IN_FLIGHT = std::uint64_t{32} << 20U;
+
 /// Starts the look-ahead count that gives the progress line its ETA (a second walk of the
 /// folders, so only when the line is shown).
 std::thread start_counting(std::vector<std::filesystem::path> const &roots, import_stats &stats,
@@ -92,7 +96,8 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
     item_pool items;
     known_hashes hashes;
     batcher batches;
-    file_source source{roots, pool, items, stats, stop};
+    byte_budget archive_bytes{MAX_ARCHIVE_BYTES_IN_FLIGHT};
+    file_source source{roots, pool, items, stats, stop, archive_bytes, options.archives};
 
     std::atomic<bool> counting_stop{false};
     std::thread counter;
@@ -112,7 +117,7 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
             tbb::global_control parallelism{tbb::global_control::max_allowed_parallelism, threads};
             tbb::task_arena arena{static_cast<int>(threads)};
             arena.execute([&] {
-                import_graph graph{{pool, items, stats, hashes, batches, source, stop}, cores};
+                import_graph graph{{pool, items, stats, hashes, batches, source, stop, archive_bytes}, cores};
                 graph.run();
             });
         }

@@ -1,6 +1,8 @@
 #pragma once
 /// `midilib import`: the phases of one import run.
 
+#include "pipeline/archive_reader.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -16,9 +18,10 @@ struct import_options
     std::string conninfo;                     ///< resolved database
     std::size_t connections = 0;              ///< writer concurrency = pool size (0: from core count)
     bool progress = false;                    ///< draw the progress line on stderr
+    archive_limits archives;                  ///< member size caps and nesting depth
 };
 
-/// The outcome; scanned = skipped + imported + duplicates + failed when not interrupted.
+/// The outcome: scanned = skipped + imported + duplicates + failed + stopped.
 struct import_summary
 {
     std::uint64_t scanned = 0;

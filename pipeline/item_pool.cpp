@@ -35,6 +35,9 @@ void item_pool::release(file_item *item) noexcept
     item->facts = file_facts{};
     item->error_stage = "";
     item->error_reason.clear();
+    item->preloaded = false;
+    item->budgeted = 0;
+    item->archive.reset();
     m_free.push(item);
 }
 

@@ -35,7 +35,7 @@ void log_failure(file_item const &item)
 
 void read_stage(file_item &item)
 {
-    if (item.state != item_state::pending) {
+    if (item.state != item_state::pending || item.preloaded) {
         return;
     }
     int const fd = ::open(item.fs_path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -246,6 +246,10 @@ int main(int argc, char **argv)
     import->add_option("paths", import_opts.paths, "folders and files")->required();
     import->add_flag("--json", json, "print one JSON object at the end (for scripts)");
     import->add_flag("--no-progress", no_progress, "no progress line");
+    std::uint64_t max_member_mb = import_opts.archives.max_member_bytes >> 20U;
+    import->add_option("--max-member-mb", max_member_mb,
+                       "archive members larger than this are refused with an error row (zip bombs)")
+        ->capture_default_str();
     import->add_option("--connections", import_opts.connections, "database connections = concurrent writers")
         ->check(CLI::Range(1, 64));
 
@@ -271,6 +275,7 @@ int main(int argc, char **argv)
     try {
         setup_logging(g);
         if (app.got_subcommand(import)) {
+            import_opts.archives.max_member_bytes = max_member_mb << 20U;
             return cmd_import(g, import_opts, json, no_progress);
         }
         if (app.got_subcommand(search)) {
