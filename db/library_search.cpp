@@ -50,4 +50,29 @@ library_totals count_library(pqxx::connection &cx)
     return {row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
 }
 
+std::optional<file_details> show_file(pqxx::connection &cx, std::int64_t id)
+{
+    pqxx::read_transaction tx{cx};
+    auto const row = tx.exec_params("SELECT * FROM midi_files WHERE id = $1", id);
+    if (row.empty()) {
+        return std::nullopt;
+    }
+    file_details d;
+    for (pqxx::row::size_type i = 0; i < row.columns(); ++i) {
+        auto const f = row[0][i];
+        d.fields.emplace_back(row.column_name(i), f.is_null() ? std::string{} : f.as<std::string>());
+    }
+    auto const paths = tx.exec_params(
+        "SELECT p.path, p.size_bytes, to_char(p.mtime, 'YYYY-MM-DD HH24:MI:SS TZ'),"
+        " (SELECT a.path FROM archives a WHERE starts_with(p.path, a.path || '!/')"
+        "  ORDER BY length(a.path) DESC LIMIT 1)"
+        " FROM midi_file_paths p WHERE p.file_id = $1 ORDER BY p.path",
+        id);
+    for (auto const &p : paths) {
+        d.paths.push_back({p[0].as<std::string>(), p[1].as<std::int64_t>(), p[2].as<std::string>(),
+                           p[3].is_null() ? std::string{} : p[3].as<std::string>()});
+    }
+    return d;
+}
+
 } // namespace midilib

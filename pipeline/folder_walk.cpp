@@ -21,6 +21,19 @@ std::int64_t mtime_of(struct stat const &st) noexcept
     return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
 }
 
+/// Judges a file by its first bytes: a MIDI file named .dat or with no extension is found.
+bool starts_like_midi(int dir_fd, char const *name) noexcept
+{
+    int const fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        return false;
+    }
+    std::array<std::uint8_t, 12> head{};
+    auto const n = ::read(fd, head.data(), head.size());
+    ::close(fd);
+    return n > 0 && looks_like_midi(std::span{head.data(), static_cast<std::size_t>(n)});
+}
+
 } // namespace
 
 bool is_midi_file_name(std::string_view name) noexcept
@@ -78,7 +91,8 @@ bool folder_walk::open_folder(int parent_fd, std::string const &name, std::strin
         }
         if (type == DT_DIR) {
             f.names.emplace_back(std::string{n} + '/', true); // sorts as the paths below it do
-        } else if ((type == DT_REG || type == DT_LNK) && (is_midi_file_name(n) || is_archive_name(n))) {
+        } else if ((type == DT_REG || type == DT_LNK) &&
+                   (is_midi_file_name(n) || is_archive_name(n) || (m_stat_files && starts_like_midi(fd, e->d_name)))) {
             f.names.emplace_back(std::string{n}, false);
         }
     }

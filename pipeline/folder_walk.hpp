@@ -24,7 +24,8 @@ struct walk_entry
 
 /**
  * Depth-first walk over folders, yielding files whose name looks like MIDI or
- * like an archive (a root that is a file is yielded whatever its name). Entries of a folder are
+ * like an archive, and other files whose first bytes are MIDI's (a MIDI named
+ * .dat is found; a root that is a file is yielded whatever its name). Entries of a folder are
  * visited sorted by name, with "/" appended to folder names, so that the walk
  * yields paths in byte order: a run of consecutive paths covers a tight range
  * of the library's `path COLLATE "C"` index. Files are stat'ed relative to

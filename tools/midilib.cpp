@@ -174,6 +174,38 @@ int cmd_db(global_options const &g, std::string const &action)
     return 0;
 }
 
+int cmd_show(global_options const &g, std::int64_t id, bool json)
+{
+    auto const conninfo = open_database(g);
+    auto cx = open_connection(conninfo, "midilib.show");
+    auto const details = show_file(*cx, id);
+    if (!details) {
+        fmt::print(stderr, "error: no file with id {} in the library\n", id);
+        return 1;
+    }
+    if (json) {
+        nlohmann::json j;
+        for (auto const &[name, value] : details->fields) {
+            j[name] = value;
+        }
+        for (auto const &p : details->paths) {
+            j["paths"].push_back({{"path", p.path}, {"size_bytes", p.size_bytes}, {"mtime", p.mtime},
+                                  {"archive", p.archive}});
+        }
+        std::cout << j.dump() << '\n';
+        return 0;
+    }
+    for (auto const &[name, value] : details->fields) {
+        fmt::print("{:>18}: {}\n", name, value);
+    }
+    fmt::print("{:>18}: {}\n", "seen at", details->paths.size() == 1 ? "1 path" : fmt::format("{} paths", details->paths.size()));
+    for (auto const &p : details->paths) {
+        fmt::print("{:>18}  {} ({} bytes, modified {}){}\n", "", p.path, p.size_bytes, p.mtime,
+                   p.archive.empty() ? "" : "\n" + std::string(20, ' ') + "inside archive " + p.archive);
+    }
+    return 0;
+}
+
 int cmd_migrate(global_options const &g, std::string const &action)
 {
     auto const choice = choose_database(g.db, g.data_dir);
@@ -260,6 +292,12 @@ int main(int argc, char **argv)
     search->add_option("--limit", limit, "maximum results")->check(CLI::Range(1, 10000));
     search->add_flag("--json", json, "JSON lines");
 
+    std::int64_t show_id = 0;
+    bool show_json = false;
+    auto *show = app.add_subcommand("show", "everything stored about one file (ID from search)");
+    show->add_option("id", show_id, "the file's id")->required();
+    show->add_flag("--json", show_json, "one JSON object");
+
     std::string action;
     auto *db = app.add_subcommand("db", "manage the embedded database");
     db->add_option("action", action, "start | stop | status | url")
@@ -280,6 +318,9 @@ int main(int argc, char **argv)
         }
         if (app.got_subcommand(search)) {
             return cmd_search(g, text, limit, json);
+        }
+        if (app.got_subcommand(show)) {
+            return cmd_show(g, show_id, show_json);
         }
         if (app.got_subcommand(db)) {
             return cmd_db(g, action);

@@ -93,6 +93,16 @@ TEST_F(archive_test, every_format_gives_the_rows_of_the_loose_files)
         EXPECT_EQ(paths_under(db, prefix), expected_paths) << prefix;
         EXPECT_EQ(db.count_rows("archives", "path = '" + path + "'"), 1);
 
+        // `midilib show` names the archive a member was found in.
+        auto const id = db.scalar<long>("SELECT min(file_id) FROM midi_file_paths");
+        auto const [code, out] = run({midilib_binary().string(), "-q", "--db", db.conninfo(), "show", "--json",
+                                      std::to_string(id)});
+        ASSERT_EQ(code, 0) << out;
+        auto const shown = nlohmann::json::parse(out);
+        EXPECT_EQ(shown["id"], std::to_string(id));
+        ASSERT_FALSE(shown["paths"].empty());
+        EXPECT_EQ(shown["paths"][0]["archive"], path); // the file on disk; the path names any inner archive
+
         // Unchanged: skipped whole, without opening it; the counts say how many members that was.
         auto const again = import_json(db, {path});
         EXPECT_EQ(again["skipped"], summary["scanned"]);

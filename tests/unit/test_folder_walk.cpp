@@ -131,6 +131,20 @@ TEST_F(folder_walk_test, an_unreadable_folder_is_an_entry_with_an_error)
     EXPECT_TRUE(entries[1].error.empty());
 }
 
+TEST_F(folder_walk_test, a_midi_file_with_another_name_is_judged_by_content)
+{
+    touch("take1.dat", std::string{"MThd\0\0\0\6\0\0\0\1\0\x60", 14});
+    touch("notes.txt", "just text");
+    touch("song.rmi.bak", std::string{"RIFF\0\0\0\0RMIDdata", 16});
+    touch("pack.ZIP", "PK");
+    auto const entries = walk_all({m_root});
+    std::vector<std::string> names;
+    for (auto const &e : entries) {
+        names.push_back(std::filesystem::path{e.fs_path}.filename().string());
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"pack.ZIP", "song.rmi.bak", "take1.dat"}));
+}
+
 TEST_F(folder_walk_test, counting_mode_finds_the_same_files)
 {
     for (int i = 0; i < 50; ++i) {
