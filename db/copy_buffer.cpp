@@ -73,6 +73,25 @@ void copy_buffer::real(double value)
     fmt::format_to(std::back_inserter(m_buf), "{}", value);
 }
 
+void copy_buffer::real_array(std::span<double const> values)
+{
+    separator();
+    m_buf += '{';
+    bool first = true;
+    for (double const v : values) {
+        if (!first) {
+            m_buf += ',';
+        }
+        first = false;
+        if (std::isfinite(v)) {
+            fmt::format_to(std::back_inserter(m_buf), "{}", v);
+        } else {
+            m_buf += "NULL";
+        }
+    }
+    m_buf += '}';
+}
+
 void copy_buffer::null()
 {
     separator();

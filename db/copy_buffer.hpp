@@ -30,6 +30,8 @@ public:
     void bytea(std::span<std::uint8_t const> value);
     /// A text[] field.
     void text_array(std::span<std::string const> values);
+    /// A real[]/double precision[] field (non-finite values become NULL elements).
+    void real_array(std::span<double const> values);
     /// A smallint[]/int[] field; negative values in @p values become NULL when @p negative_is_null.
     void int_array(std::span<std::int16_t const> values, bool negative_is_null);
     /// Ends the current row.

@@ -30,6 +30,22 @@ constexpr char const *STAGE_FILES = "stage_files (" MIDILIB_FILE_COLUMNS ")";
 constexpr char const *STAGE_PATHS = "stage_paths (path, hash, size_bytes, mtime_us)";
 constexpr char const *STAGE_ERRORS = "stage_errors (path, size_bytes, mtime_us, stage, reason)";
 
+#define MIDILIB_ANALYSIS_COLUMNS                                                                           \
+    "analyzer_version, key_tonic, key_mode, key_name, key_confidence, key_clear, key_runner_up, modulations, " \
+    "tempo_declared, tempo_bpm, tempo_estimated_bpm, tempo_estimate_confidence, tempo_changes, "           \
+    "chord_progression, chords_distinct, chord_changes_per_minute, has_drums, drum_kit, drum_hits_per_bar, " \
+    "groove, swing, note_count, pitch_min, pitch_max, velocity_mean, velocity_stdev, polyphony_max, "      \
+    "polyphony_mean, notes_per_second, monophonic, instruments, instrument_families, bars"
+
+constexpr char const *STAGE_ANALYSIS = "stage_analysis (hash, " MIDILIB_ANALYSIS_COLUMNS ")";
+
+/// Analysis rows of the contents this batch stored (a content already analyzed keeps its row).
+constexpr char const *MERGE_ANALYSIS = "INSERT INTO file_analysis (file_id, " MIDILIB_ANALYSIS_COLUMNS ")"
+                                       " SELECT DISTINCT ON (file_id) file_id, " MIDILIB_ANALYSIS_COLUMNS
+                                       " FROM (SELECT f.id AS file_id, s.* FROM stage_analysis s"
+                                       "       JOIN midi_files f USING (hash)) x ORDER BY file_id"
+                                       " ON CONFLICT (file_id) DO NOTHING";
+
 /// New contents; ORDER BY hash takes the unique-index locks in one order in every session (no deadlock).
 constexpr char const *MERGE_FILES = "WITH inserted AS ("
                                     " INSERT INTO midi_files (" MIDILIB_FILE_COLUMNS ")"
@@ -122,6 +138,94 @@ void encode_file(copy_buffer &out, file_item const &item)
     out.text_array(f.warnings);
 }
 
+std::string key_text(key_estimate const &k)
+{
+    return k.tonic < 0 ? std::string{} : fmt::format("{} {}", pitch_class_name(k.tonic), k.minor ? "minor" : "major");
+}
+
+void encode_analysis(copy_buffer &out, file_item const &item)
+{
+    auto const &a = item.analysis;
+    out.bytea(item.hash);
+    out.integer(ANALYZER_VERSION);
+    if (a.key.key.tonic < 0) {
+        for (int i = 0; i < 6; ++i) {
+            out.null(); // tonic, mode, name, confidence, clear, runner-up
+        }
+    } else {
+        out.integer(a.key.key.tonic);
+        out.text(a.key.key.minor ? "minor" : "major");
+        out.text(key_text(a.key.key));
+        out.real(a.key.confidence);
+        out.text(a.key.clear ? "t" : "f");
+        out.text(key_text(a.key.runner_up));
+    }
+    std::vector<std::string> modulations;
+    for (auto const &m : a.key.modulations) {
+        modulations.push_back(fmt::format("{}@{:.1f}s", key_text(m.key), m.seconds));
+    }
+    out.text_array(modulations);
+    out.text(a.tempo.declared.declared ? "t" : "f");
+    bool const estimated = a.tempo.estimate_needed && a.tempo.estimate.valid;
+    out.real(estimated ? a.tempo.estimate.bpm : a.tempo.declared.mean_bpm);
+    if (estimated) {
+        out.real(a.tempo.estimate.bpm);
+        out.real(a.tempo.estimate.confidence);
+    } else {
+        out.null();
+        out.null();
+    }
+    out.integer(a.tempo.declared.changes);
+    std::vector<std::string> progression;
+    progression.reserve(a.chords.bars.size());
+    for (auto const &c : a.chords.bars) {
+        progression.push_back(c.root < 0 ? std::string{"-"} : chord_name(c));
+    }
+    out.text_array(progression);
+    out.integer(a.chords.distinct);
+    out.real(a.chords.changes_per_minute);
+    out.text(a.drums.has_drums ? "t" : "f");
+    std::vector<std::string> kit;
+    for (auto const &piece : a.drums.kit) {
+        kit.emplace_back(*piece.name != '\0' ? piece.name : fmt::format("key {}", piece.note));
+    }
+    out.text_array(kit);
+    out.real(a.drums.hits_per_bar);
+    out.real_array(a.drums.groove);
+    if (a.drums.swing_8th > 0) {
+        out.real(a.drums.swing_8th);
+    } else {
+        out.null();
+    }
+    out.integer(static_cast<std::int64_t>(a.notes.count));
+    if (a.notes.count > 0) {
+        out.integer(a.notes.min_pitch);
+        out.integer(a.notes.max_pitch);
+    } else {
+        out.null();
+        out.null();
+    }
+    out.real(a.notes.mean_velocity);
+    out.real(a.notes.stdev_velocity);
+    out.integer(a.notes.max_polyphony);
+    out.real(a.notes.mean_polyphony);
+    out.real(a.notes.notes_per_second);
+    out.text(a.notes.monophonic ? "t" : "f");
+    std::vector<std::string> instruments;
+    std::vector<std::string> families;
+    for (auto const &ch : a.notes.channels) {
+        if (!ch.drums && *ch.program_name != '\0') {
+            instruments.emplace_back(ch.program_name);
+        }
+        if (*ch.family != '\0' && std::find(families.begin(), families.end(), ch.family) == families.end()) {
+            families.emplace_back(ch.family);
+        }
+    }
+    out.text_array(instruments);
+    out.text_array(families);
+    out.integer(a.bars);
+}
+
 void encode_path(copy_buffer &out, file_item const &item)
 {
     out.text(item.path);
@@ -145,6 +249,7 @@ struct batch_rows
     std::vector<file_item const *> files;  ///< parsed: a content row and a path row
     std::vector<file_item const *> paths;  ///< parsed or known duplicate: a path row
     std::vector<file_item const *> errors; ///< failed: an error row
+    std::vector<file_item const *> analyses; ///< parsed and analyzed: an analysis row
     std::uint64_t known_duplicates = 0;
 };
 
@@ -156,6 +261,9 @@ batch_rows sort_batch(std::span<file_item *const> items)
         case item_state::parsed:
             rows.files.push_back(item);
             rows.paths.push_back(item);
+            if (item->analyzed) {
+                rows.analyses.push_back(item);
+            }
             break;
         case item_state::duplicate:
             rows.paths.push_back(item);
@@ -194,6 +302,11 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
         copy_items(tx, STAGE_FILES, rows.files, encode_file);
         log_sql("batch", MERGE_FILES);
         result.imported = tx.exec1(MERGE_FILES)[0].as<std::uint64_t>();
+    }
+    if (!rows.analyses.empty()) {
+        copy_items(tx, STAGE_ANALYSIS, rows.analyses, encode_analysis);
+        log_sql("batch", MERGE_ANALYSIS);
+        tx.exec0(MERGE_ANALYSIS);
     }
     if (!rows.paths.empty()) {
         copy_items(tx, STAGE_PATHS, rows.paths, encode_path);

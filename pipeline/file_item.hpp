@@ -1,6 +1,7 @@
 #pragma once
 /// The message that travels the import graph: one file, from its path to its rows.
 
+#include "analyzers/analysis.hpp"
 #include "analyzers/file_facts.hpp"
 
 #include <array>
@@ -136,6 +137,8 @@ struct file_item
 
     item_state state = item_state::pending;
     file_facts facts;          ///< valid when state == parsed
+    bool analyzed = false;     ///< analysis is valid (parsed, and the import analyzes)
+    analysis_result analysis;
     char const *error_stage = ""; ///< when failed: "scan", "read", "parse", ...
     std::string error_reason;  ///< when failed: one sentence
 

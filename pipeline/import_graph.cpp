@@ -21,7 +21,7 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
   m_hash(m_graph, flow::unlimited, [this](file_item *item) { hash_stage(*item, m_ctx.hashes); return item; }),
   m_parse(m_graph, flow::unlimited,
           [this](file_item *item) {
-              parse_stage(*item);
+              parse_stage(*item, m_ctx.analyze);
               if (item->budgeted > 0) { // the bytes are gone: the source may decompress more
                   m_ctx.archive_bytes.release(item->budgeted);
                   item->budgeted = 0;

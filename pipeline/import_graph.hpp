@@ -32,6 +32,7 @@ struct import_context
     file_source &source;
     std::atomic<bool> const &stop; ///< set by SIGINT/SIGTERM: files not yet read are left for the next run
     byte_budget &archive_bytes;    ///< archive members' bytes in memory, returned after parsing
+    bool analyze;                  ///< run the analyzers in the parse stage
 };
 
 /// The graph and its nodes; built in the constructor, run once.

@@ -117,7 +117,7 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
             tbb::global_control parallelism{tbb::global_control::max_allowed_parallelism, threads};
             tbb::task_arena arena{static_cast<int>(threads)};
             arena.execute([&] {
-                import_graph graph{{pool, items, stats, hashes, batches, source, stop, archive_bytes}, cores};
+                import_graph graph{{pool, items, stats, hashes, batches, source, stop, archive_bytes, options.analyze}, cores};
                 graph.run();
             });
         }

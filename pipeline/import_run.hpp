@@ -19,6 +19,7 @@ struct import_options
     std::size_t connections = 0;              ///< writer concurrency = pool size (0: from core count)
     bool progress = false;                    ///< draw the progress line on stderr
     archive_limits archives;                  ///< member size caps and nesting depth
+    bool analyze = true;                      ///< run the musical analyzers (file_analysis rows)
 };
 
 /// The outcome: scanned = skipped + imported + duplicates + failed + stopped.

@@ -33,6 +33,8 @@ void item_pool::release(file_item *item) noexcept
     }
     item->state = item_state::pending;
     item->facts = file_facts{};
+    item->analyzed = false;
+    item->analysis = analysis_result{};
     item->error_stage = "";
     item->error_reason.clear();
     item->preloaded = false;

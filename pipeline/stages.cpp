@@ -84,7 +84,7 @@ void hash_stage(file_item &item, known_hashes const &known)
     }
 }
 
-void parse_stage(file_item &item)
+void parse_stage(file_item &item, bool analyze_too)
 {
     if (item.state != item_state::pending) {
         return;
@@ -95,6 +95,10 @@ void parse_stage(file_item &item)
         log_failure(item);
     } else {
         item.facts = extract_facts(*result.file);
+        if (analyze_too) {
+            item.analysis = analyze(*result.file);
+            item.analyzed = true;
+        }
         item.state = item_state::parsed;
     }
     item.bytes.clear();

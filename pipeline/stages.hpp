@@ -23,8 +23,8 @@ void read_stage(file_item &item);
 class known_hashes;
 void hash_stage(file_item &item, known_hashes const &known);
 
-/// Parses and extracts facts; frees the file bytes afterwards.
-void parse_stage(file_item &item);
+/// Parses and extracts facts (and the musical analysis when @p analyze_too); frees the file bytes afterwards.
+void parse_stage(file_item &item, bool analyze_too);
 
 /**
  * Hashes already committed to the library by this run: a fixed-size, direct-mapped

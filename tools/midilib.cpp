@@ -278,6 +278,7 @@ int main(int argc, char **argv)
     import->add_option("paths", import_opts.paths, "folders and files")->required();
     import->add_flag("--json", json, "print one JSON object at the end (for scripts)");
     import->add_flag("--no-progress", no_progress, "no progress line");
+    import->add_flag("!--no-analyze", import_opts.analyze, "skip the musical analysis (key, tempo, chords, drums)");
     std::uint64_t max_member_mb = import_opts.archives.max_member_bytes >> 20U;
     import->add_option("--max-member-mb", max_member_mb,
                        "archive members larger than this are refused with an error row (zip bombs)")

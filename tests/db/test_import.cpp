@@ -15,13 +15,14 @@ namespace midilib::testing {
 namespace {
 
 import_summary import_paths(temp_database const &db, std::vector<std::filesystem::path> paths,
-                            std::size_t connections = 2)
+                            std::size_t connections = 2, bool analyze = true)
 {
     std::atomic<bool> stop{false};
     import_options opts;
     opts.paths = std::move(paths);
     opts.conninfo = db.conninfo();
     opts.connections = connections;
+    opts.analyze = analyze;
     return run_import(opts, stop);
 }
 
@@ -83,6 +84,36 @@ TEST_F(import_test, corpus_counts_add_up)
     // Each failure has a one-line reason.
     EXPECT_EQ(m_db.count_rows("import_errors", "reason = '' OR reason LIKE '%' || chr(10) || '%'"), 0);
     EXPECT_LT(s.failed, 30U);
+}
+
+// The analysis of each new content is written in the batch of its file: one row per midi_files
+// row, of the current analyzer version; melodies have no drums, drum grooves do.
+TEST_F(import_test, analysis_rows_are_written_with_their_files)
+{
+    import_paths(m_db, {corpus_dir() / "nottingham", corpus_dir() / "groove-midi"});
+    EXPECT_EQ(m_db.count_rows("file_analysis"), m_db.count_rows("midi_files"));
+    EXPECT_EQ(m_db.count_rows("file_analysis", "analyzer_version = " + std::to_string(ANALYZER_VERSION)),
+              m_db.count_rows("midi_files"));
+    auto const with_drums = [this](char const *folder) {
+        return m_db.scalar<long>(std::string{"SELECT count(*) FILTER (WHERE a.has_drums) FROM file_analysis a"
+                                             " JOIN midi_file_paths p USING (file_id) WHERE p.path LIKE '%/"} +
+                                 folder + "/%'");
+    };
+    EXPECT_EQ(with_drums("nottingham"), 0);
+    EXPECT_EQ(with_drums("groove-midi"), m_db.count_rows("midi_file_paths", "path LIKE '%/groove-midi/%'"));
+    // Keys are named, tempi filled, instruments named for the melodies.
+    EXPECT_EQ(m_db.scalar<long>("SELECT count(*) FROM file_analysis a JOIN midi_file_paths p USING (file_id)"
+                                " WHERE p.path LIKE '%/nottingham/%' AND (a.key_name IS NULL OR a.tempo_bpm IS NULL"
+                                " OR cardinality(a.instruments) = 0)"),
+              0);
+}
+
+// --no-analyze stores the files without analysis rows.
+TEST_F(import_test, no_analyze_stores_no_analysis)
+{
+    import_paths(m_db, {corpus_dir() / "music21-testPrimitive"}, 2, false);
+    EXPECT_GT(m_db.count_rows("midi_files"), 0);
+    EXPECT_EQ(m_db.count_rows("file_analysis"), 0);
 }
 
 // Files with illegal messages or running status after meta/SysEx import with warnings, not failures.

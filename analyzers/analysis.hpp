@@ -1,0 +1,33 @@
+#pragma once
+/// All musical analyzers of one file, run once over notes extracted once.
+
+#include "analyzers/chords.hpp"
+#include "analyzers/drums.hpp"
+#include "analyzers/key.hpp"
+#include "analyzers/note_stats.hpp"
+#include "analyzers/tempo_estimate.hpp"
+#include "smf/reader.hpp"
+
+#include <cstdint>
+
+namespace midilib {
+
+/// Bumped whenever an analyzer's output changes for the same input (stored rows can then be redone).
+constexpr int ANALYZER_VERSION = 1;
+
+/// Everything the analyzers say about one file.
+struct analysis_result
+{
+    note_stats notes;
+    key_result key;
+    tempo_result tempo;
+    chord_result chords;
+    drum_result drums;
+    std::uint32_t bars = 0;        ///< bars in the grid the analyzers used (capped at MAX_BARS)
+    bool notes_truncated = false;  ///< MAX_NOTES reached: the analysis covers the first MAX_NOTES notes
+};
+
+/// Runs every analyzer over @p file. Never throws on odd input; allocates per call.
+analysis_result analyze(smf_file const &file);
+
+} // namespace midilib

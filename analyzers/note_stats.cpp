@@ -1,0 +1,114 @@
+#include "analyzers/note_stats.hpp"
+
+#include "analyzers/gm_names.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace midilib {
+
+namespace {
+
+struct polyphony
+{
+    std::uint32_t max = 0;
+    double mean = 0.0;
+    double overlap_share = 0.0; ///< share of sounding time with >= 2 notes
+};
+
+/// Sweeps note starts and ends in time order. @p include selects the notes.
+template <typename Include>
+polyphony sweep(std::vector<note> const &notes, Include include)
+{
+    std::vector<std::pair<double, int>> edges; // (seconds, +1 start / -1 end); ends sort first at a tie
+    for (auto const &n : notes) {
+        if (include(n) && n.end_seconds > n.start_seconds) {
+            edges.emplace_back(n.start_seconds, 1);
+            edges.emplace_back(n.end_seconds, -1);
+        }
+    }
+    std::sort(edges.begin(), edges.end());
+    polyphony p;
+    int sounding = 0;
+    double sounding_time = 0.0;
+    double weighted = 0.0;
+    double overlap_time = 0.0;
+    double last = edges.empty() ? 0.0 : edges.front().first;
+    for (auto const &[t, step] : edges) {
+        double const dt = t - last;
+        if (sounding > 0) {
+            sounding_time += dt;
+            weighted += dt * sounding;
+            if (sounding > 1) {
+                overlap_time += dt;
+            }
+        }
+        last = t;
+        sounding += step;
+        p.max = std::max(p.max, static_cast<std::uint32_t>(std::max(sounding, 0)));
+    }
+    if (sounding_time > 0) {
+        p.mean = weighted / sounding_time;
+        p.overlap_share = overlap_time / sounding_time;
+    }
+    return p;
+}
+
+} // namespace
+
+note_stats compute_note_stats(note_list const &notes, std::uint16_t drum_mask)
+{
+    note_stats s;
+    std::array<std::uint64_t, 16> per_channel{};
+    s.min_pitch = 127;
+    double sum = 0.0;
+    double sum_sq = 0.0;
+    double first = 0.0;
+    double last = 0.0;
+    for (auto const &n : notes.notes) {
+        if (s.count == 0) {
+            first = n.start_seconds;
+        }
+        ++s.count;
+        ++per_channel[n.channel];
+        s.min_pitch = std::min(s.min_pitch, n.pitch);
+        s.max_pitch = std::max(s.max_pitch, n.pitch);
+        sum += n.velocity;
+        sum_sq += static_cast<double>(n.velocity) * n.velocity;
+        last = std::max(last, n.end_seconds);
+    }
+    if (s.count == 0) {
+        s.min_pitch = 0;
+        return s;
+    }
+    auto const count = static_cast<double>(s.count);
+    s.mean_velocity = sum / count;
+    s.stdev_velocity = std::sqrt(std::max(0.0, sum_sq / count - s.mean_velocity * s.mean_velocity));
+    s.notes_per_second = last > first ? count / (last - first) : 0.0;
+
+    auto const all = sweep(notes.notes, [](note const &) { return true; });
+    s.max_polyphony = std::max<std::uint32_t>(all.max, 1);
+    s.mean_polyphony = all.mean;
+    bool const any_drums = std::any_of(notes.notes.begin(), notes.notes.end(),
+                                       [&](note const &n) { return ((drum_mask >> n.channel) & 1U) != 0; });
+    auto const pitched =
+        any_drums ? sweep(notes.notes, [&](note const &n) { return ((drum_mask >> n.channel) & 1U) == 0; }) : all;
+    s.monophonic = pitched.overlap_share < MONOPHONIC_OVERLAP;
+
+    for (std::uint8_t ch = 0; ch < 16; ++ch) {
+        if (per_channel[ch] == 0) {
+            continue;
+        }
+        channel_stats c;
+        c.channel = ch;
+        c.program = notes.first_program[ch];
+        c.drums = ((drum_mask >> ch) & 1U) != 0;
+        c.notes = per_channel[ch];
+        c.program_name = c.drums ? "" : gm_program_name(std::max<int>(c.program, 0));
+        c.family = c.drums ? "Drums" : gm_family_name(std::max<int>(c.program, 0));
+        s.channels.push_back(c);
+    }
+    return s;
+}
+
+} // namespace midilib
