@@ -39,6 +39,14 @@ constexpr char const *STAGE_ERRORS = "stage_errors (path, size_bytes, mtime_us, 
 
 constexpr char const *STAGE_ANALYSIS = "stage_analysis (hash, " MIDILIB_ANALYSIS_COLUMNS ")";
 
+/// Contents stored without analysis (import --no-analyze) get a job for the workers.
+constexpr char const *ENQUEUE_ANALYSIS =
+    "WITH jobs AS (INSERT INTO analysis_jobs (file_id)"
+    " SELECT f.id FROM stage_files s JOIN midi_files f USING (hash)"
+    " WHERE NOT EXISTS (SELECT 1 FROM file_analysis a WHERE a.file_id = f.id) ORDER BY f.id"
+    " ON CONFLICT (file_id, kind) WHERE state IN ('queued', 'running') DO NOTHING RETURNING 1)"
+    " SELECT count(*) FROM jobs";
+
 /// Analysis rows of the contents this batch stored (a content already analyzed keeps its row).
 constexpr char const *MERGE_ANALYSIS = "INSERT INTO file_analysis (file_id, " MIDILIB_ANALYSIS_COLUMNS ")"
                                        " SELECT DISTINCT ON (file_id) file_id, " MIDILIB_ANALYSIS_COLUMNS
@@ -308,6 +316,12 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
         log_sql("batch", MERGE_ANALYSIS);
         tx.exec0(MERGE_ANALYSIS);
     }
+    if (rows.analyses.size() < rows.files.size()) {
+        log_sql("batch", ENQUEUE_ANALYSIS);
+        if (tx.exec1(ENQUEUE_ANALYSIS)[0].as<long>() > 0) {
+            tx.exec0("NOTIFY midilib_jobs"); // delivered at commit: wakes idle workers
+        }
+    }
     if (!rows.paths.empty()) {
         copy_items(tx, STAGE_PATHS, rows.paths, encode_path);
         log_sql("batch", MERGE_PATHS);
@@ -357,6 +371,23 @@ void record_archive(pqxx::connection &cx, path_candidate const &archive, std::ui
     tx.exec_params0(RECORD_ARCHIVE, archive.path, static_cast<std::int64_t>(archive.size), archive.mtime_us,
                     static_cast<std::int64_t>(members));
     tx.commit();
+}
+
+void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<file_item const *const> items)
+{
+    tx.exec(PREPARE_SESSION);
+    copy_stream stream{tx, STAGE_ANALYSIS};
+    for (file_item const *item : items) {
+        encode_analysis(stream.row(), *item);
+        stream.end_row();
+    }
+    stream.complete();
+}
+
+std::string const &analysis_columns()
+{
+    static std::string const columns{MIDILIB_ANALYSIS_COLUMNS};
+    return columns;
 }
 
 std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates)

@@ -44,6 +44,12 @@ struct path_candidate
  */
 std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates);
 
+/// Fills the session's stage_analysis table (hash + analysis columns) with the analysis of @p items.
+void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<file_item const *const> items);
+
+/// The analysis columns of file_analysis (without file_id and analyzed_at), comma-separated.
+std::string const &analysis_columns();
+
 /// Records that every member of @p archive is in the library (after their batches committed).
 void record_archive(pqxx::connection &cx, path_candidate const &archive, std::uint64_t members);
 

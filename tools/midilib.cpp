@@ -7,7 +7,9 @@
 #include "db/library_search.hpp"
 #include "db/migrator.hpp"
 #include "db/sql_text.hpp"
+#include "db/job_queue.hpp"
 #include "pipeline/import_run.hpp"
+#include "pipeline/worker_run.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -174,6 +176,56 @@ int cmd_db(global_options const &g, std::string const &action)
     return 0;
 }
 
+int cmd_worker(global_options const &g, worker_options opts, bool json)
+{
+    opts.conninfo = open_database(g);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    opts.queue.owner = fmt::format("{}:{}", host, ::getpid());
+    install_stop_handlers();
+    auto const s = run_worker(opts, g_stop);
+    if (json) {
+        std::cout << nlohmann::json{{"done", s.done},         {"retried", s.retried}, {"dead", s.dead},
+                                    {"batches", s.batches},   {"reconnects", s.reconnects},
+                                    {"seconds", s.seconds},
+                                    {"files_per_sec", s.seconds > 0 ? static_cast<double>(s.done) / s.seconds : 0.0}}
+                         .dump()
+                  << '\n';
+    } else {
+        fmt::print("worker {}: {} analyzed, {} to retry, {} dead, in {:.1f} s\n", opts.queue.owner, s.done, s.retried,
+                   s.dead, s.seconds);
+    }
+    return g_stop ? 130 : 0;
+}
+
+int cmd_requeue(global_options const &g, int older_than, bool all)
+{
+    auto cx = open_connection(open_database(g), "midilib.analyze");
+    auto const n = requeue_analysis(*cx, older_than, all);
+    fmt::print("{} analysis job(s) queued\n", n);
+    return 0;
+}
+
+int cmd_status(global_options const &g, bool json)
+{
+    auto cx = open_connection(open_database(g), "midilib.status");
+    auto const s = read_queue_status(*cx);
+    if (json) {
+        nlohmann::json j{{"files", s.files},   {"analyzed", s.analyzed}, {"queued", s.queued},
+                         {"running", s.running}, {"dead", s.dead},       {"done", s.done},
+                         {"done_last_minute", s.done_last_minute}};
+        j["oldest_queued_seconds"] = s.oldest_queued_seconds ? nlohmann::json(*s.oldest_queued_seconds) : nullptr;
+        std::cout << j.dump() << '\n';
+        return 0;
+    }
+    fmt::print("files:     {}\nanalyzed:  {} (analyzer version {})\nqueued:    {}{}\nrunning:   {}\n"
+               "dead:      {}\ndone:      {} ({} in the last minute, {:.0f} files/s)\n",
+               s.files, s.analyzed, ANALYZER_VERSION, s.queued,
+               s.oldest_queued_seconds ? fmt::format(" (oldest waiting {:.0f} s)", *s.oldest_queued_seconds) : "",
+               s.running, s.dead, s.done, s.done_last_minute, static_cast<double>(s.done_last_minute) / 60.0);
+    return 0;
+}
+
 int cmd_show(global_options const &g, std::int64_t id, bool json)
 {
     auto const conninfo = open_database(g);
@@ -293,6 +345,36 @@ int main(int argc, char **argv)
     search->add_option("--limit", limit, "maximum results")->check(CLI::Range(1, 10000));
     search->add_flag("--json", json, "JSON lines");
 
+    worker_options worker_opts;
+    bool worker_json = false;
+    int lease_seconds = 60;
+    int retry_base_ms = 2000;
+    auto *worker = app.add_subcommand("worker", "analyze files from the queue (run many, on many machines)");
+    worker->add_option("--jobs", worker_opts.jobs, "files analyzed at once (default: one per core)");
+    worker->add_option("--batch", worker_opts.batch, "jobs claimed and acknowledged together")
+        ->capture_default_str()->check(CLI::Range(1, 100000));
+    worker->add_flag("--once", worker_opts.once, "exit when no job is queued or running");
+    worker->add_option("--lease-seconds", lease_seconds, "a claimed job returns to the queue after this")
+        ->capture_default_str()->check(CLI::Range(1, 86400));
+    worker->add_option("--max-attempts", worker_opts.queue.max_attempts, "after this many failures a job is dead")
+        ->capture_default_str()->check(CLI::Range(1, 1000));
+    worker->add_option("--retry-base-ms", retry_base_ms, "backoff before a retry: this, doubled per attempt")
+        ->capture_default_str()->check(CLI::Range(0, 3600000));
+    worker->add_flag("--json", worker_json, "one JSON object at the end");
+
+    bool requeue = false;
+    int older_than = ANALYZER_VERSION;
+    bool requeue_all = false;
+    auto *analyze_cmd = app.add_subcommand("analyze", "queue files for analysis by the workers");
+    analyze_cmd->add_flag("--requeue", requeue, "queue the files whose analysis is missing or outdated")->required();
+    analyze_cmd->add_option("--older-than-version", older_than, "analyzer version below which to redo")
+        ->capture_default_str();
+    analyze_cmd->add_flag("--all", requeue_all, "redo every file");
+
+    bool status_json = false;
+    auto *status = app.add_subcommand("status", "the library and the analysis queue");
+    status->add_flag("--json", status_json, "one JSON object");
+
     std::int64_t show_id = 0;
     bool show_json = false;
     auto *show = app.add_subcommand("show", "everything stored about one file (ID from search)");
@@ -319,6 +401,17 @@ int main(int argc, char **argv)
         }
         if (app.got_subcommand(search)) {
             return cmd_search(g, text, limit, json);
+        }
+        if (app.got_subcommand(worker)) {
+            worker_opts.queue.lease = std::chrono::seconds{lease_seconds};
+            worker_opts.queue.retry_base = std::chrono::milliseconds{retry_base_ms};
+            return cmd_worker(g, worker_opts, worker_json);
+        }
+        if (app.got_subcommand(analyze_cmd)) {
+            return cmd_requeue(g, older_than, requeue_all);
+        }
+        if (app.got_subcommand(status)) {
+            return cmd_status(g, status_json);
         }
         if (app.got_subcommand(show)) {
             return cmd_show(g, show_id, show_json);
