@@ -27,6 +27,9 @@ database_choice choose_database(std::optional<std::string> const &db_option,
     if (db_option) {
         return {*db_option, false, {}, "--db"};
     }
+    if (data_dir) { // naming the embedded cluster's folder asks for it, whatever the environment says
+        return {"", true, *data_dir, "--data-dir"};
+    }
     if (char const *v = env("MIDILIB_DB")) {
         return {v, false, {}, "MIDILIB_DB"};
     }
@@ -38,7 +41,7 @@ database_choice choose_database(std::optional<std::string> const &db_option,
             return {"", false, {}, name};
         }
     }
-    return {"", true, data_dir.value_or(embedded_cluster::default_data_dir()), "embedded"};
+    return {"", true, embedded_cluster::default_data_dir(), "embedded"};
 }
 
 std::string connect_string(database_choice const &choice)

@@ -17,9 +17,9 @@ struct database_choice
 };
 
 /**
- * Resolves the database: --db, else MIDILIB_DB, else DATABASE_URL, else any libpq
- * PG* variable (PGHOST, PGDATABASE, PGSERVICE, ...), else the embedded cluster in
- * @p data_dir (or its default folder).
+ * Resolves the database: --db, else the embedded cluster in @p data_dir when it is
+ * given (--data-dir), else MIDILIB_DB, else DATABASE_URL, else any libpq PG* variable
+ * (PGHOST, PGDATABASE, PGSERVICE, ...), else the embedded cluster in its default folder.
  */
 database_choice choose_database(std::optional<std::string> const &db_option,
                                 std::optional<std::filesystem::path> const &data_dir);

@@ -1,0 +1,251 @@
+// The analysis queue with real workers (midilib worker processes) against a real server:
+// exactly once with 4 workers, a worker killed mid-batch, the server stopped for 10 s,
+// a file deleted after import.
+
+#include "tests/common/pg_test_db.hpp"
+#include "tests/common/process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+namespace midilib::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+/// A corpus folder large enough for several batches, small enough for a quick test.
+constexpr char const *FOLDER = "nottingham";
+
+std::vector<std::string> midilib(std::string const &conninfo, std::vector<std::string> args)
+{
+    std::vector<std::string> all{midilib_binary().string(), "-q", "--db", conninfo};
+    all.insert(all.end(), args.begin(), args.end());
+    return all;
+}
+
+std::string stdout_of(child const &c)
+{
+    std::ifstream in{c.stdout_file};
+    return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+/// Analysis rows without their time: equal for equal analyses of equal contents.
+std::string analysis_fingerprint(temp_database const &db)
+{
+    return db.scalar<std::string>("SELECT md5(coalesce(string_agg(row(f.hash, a.analyzer_version, a.key_name,"
+                                  " a.tempo_bpm, a.chord_progression, a.has_drums, a.note_count, a.instruments)::text,"
+                                  " ',' ORDER BY f.hash), '')) FROM file_analysis a JOIN midi_files f ON f.id = a.file_id");
+}
+
+template <typename Pred>
+bool wait_until(Pred const &pred, std::chrono::seconds limit = 60s)
+{
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) {
+            return true;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
+
+class queue_test : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        if (corpus_dir().empty()) {
+            GTEST_SKIP() << "../shared/corpus not found";
+        }
+    }
+
+    /// Imports @p folder without analysis: one queued job per content.
+    void import_without_analysis(temp_database const &db, fs::path const &folder) const
+    {
+        auto const [code, out] = run(midilib(db.conninfo(), {"import", "--no-analyze", "--json", folder.string()}));
+        ASSERT_EQ(code, 0) << out;
+        ASSERT_EQ(db.count_rows("analysis_jobs", "state = 'queued'"), db.count_rows("midi_files"));
+    }
+
+    /// The analysis of a plain import, to compare with.
+    std::string clean_fingerprint() const
+    {
+        temp_database reference;
+        EXPECT_EQ(run(midilib(reference.conninfo(), {"import", (corpus_dir() / FOLDER).string()})).first, 0);
+        return analysis_fingerprint(reference);
+    }
+};
+
+// 4 workers at once analyze every file exactly once: one analysis row per file, every job
+// done after one attempt, and the workers' own counts add up to the number of files.
+TEST_F(queue_test, four_workers_analyze_each_file_exactly_once)
+{
+    temp_database db;
+    import_without_analysis(db, corpus_dir() / FOLDER);
+    auto const files = db.count_rows("midi_files");
+    std::vector<child> workers;
+    for (int i = 0; i < 4; ++i) {
+        workers.push_back(spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100", "--jobs", "1"})));
+    }
+    long done_by_workers = 0;
+    for (auto const &w : workers) {
+        ASSERT_EQ(wait_for(w), 0);
+        done_by_workers += nlohmann::json::parse(stdout_of(w))["done"].get<long>();
+    }
+    EXPECT_EQ(done_by_workers, files);
+    EXPECT_EQ(db.count_rows("file_analysis"), files);
+    EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done' AND attempts = 1"), files);
+    EXPECT_EQ(db.count_rows("analysis_jobs"), files);
+    EXPECT_EQ(analysis_fingerprint(db), clean_fingerprint());
+}
+
+// A worker killed with SIGKILL mid-batch: its jobs come back when their lease expires and
+// the other workers finish them; the result equals a clean run.
+TEST_F(queue_test, killed_worker_jobs_return_after_the_lease)
+{
+    temp_database db;
+    import_without_analysis(db, corpus_dir() / FOLDER);
+    auto const files = db.count_rows("midi_files");
+    auto const victim = spawn(midilib(db.conninfo(), {"worker", "--batch", "50", "--jobs", "1", "--lease-seconds", "2"}));
+    ASSERT_TRUE(wait_until([&] { return db.count_rows("analysis_jobs", "state = 'done'") > 0; }));
+    ::kill(victim.pid, SIGKILL);
+    EXPECT_EQ(wait_for(victim), 128 + SIGKILL);
+    auto const orphaned = db.count_rows("analysis_jobs", "state = 'running'");
+    std::cout << "killed with " << orphaned << " jobs leased, "
+              << db.count_rows("analysis_jobs", "state = 'done'") << " done\n";
+
+    std::vector<child> others;
+    for (int i = 0; i < 2; ++i) {
+        others.push_back(spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--lease-seconds", "2"})));
+    }
+    for (auto const &w : others) {
+        ASSERT_EQ(wait_for(w), 0);
+    }
+    EXPECT_EQ(db.count_rows("analysis_jobs", "state <> 'done'"), 0);
+    EXPECT_EQ(db.count_rows("file_analysis"), files);
+    if (orphaned > 0) {
+        EXPECT_EQ(db.count_rows("analysis_jobs", "attempts = 2"), orphaned); // claimed again exactly once
+    }
+    EXPECT_EQ(analysis_fingerprint(db), clean_fingerprint());
+}
+
+// A file deleted after the import: its job is retried, then dead with a reason naming the
+// file; every other job is done.
+TEST_F(queue_test, deleted_file_ends_as_a_dead_job_with_its_reason)
+{
+    temp_dir dir;
+    fs::copy(corpus_dir() / "music21-testPrimitive", dir.path() / "songs", fs::copy_options::recursive);
+    temp_database db;
+    import_without_analysis(db, dir.path() / "songs");
+    fs::path victim;
+    for (auto const &e : fs::directory_iterator{dir.path() / "songs"}) {
+        if (e.path().extension() == ".mid") {
+            victim = e.path();
+            break;
+        }
+    }
+    ASSERT_FALSE(victim.empty());
+    // Only if its content is not also at another path (then the job would still succeed).
+    auto const copies = db.scalar<long>("SELECT count(*) FROM midi_file_paths WHERE file_id = (SELECT file_id FROM "
+                                        "midi_file_paths WHERE path = '" + victim.string() + "')");
+    ASSERT_EQ(copies, 1);
+    fs::remove(victim);
+
+    auto const w = spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--max-attempts", "3", "--retry-base-ms", "10"}));
+    ASSERT_EQ(wait_for(w), 0);
+    auto const summary = nlohmann::json::parse(stdout_of(w));
+    EXPECT_EQ(summary["dead"], 1);
+    EXPECT_EQ(summary["retried"], 2);
+    EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'dead' AND attempts = 3 AND last_error LIKE '%" +
+                                                 victim.filename().string() + "%No such file%'"),
+              1);
+    EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done'"), db.count_rows("midi_files") - 1);
+    EXPECT_EQ(db.count_rows("file_analysis"), db.count_rows("midi_files") - 1);
+    auto const status = run(midilib(db.conninfo(), {"status", "--json"}));
+    EXPECT_EQ(nlohmann::json::parse(status.second)["dead"], 1);
+}
+
+// PostgreSQL stopped for 10 s while workers run: they reconnect and finish; nothing is lost.
+TEST_F(queue_test, workers_survive_a_server_stop)
+{
+    temp_dir dir;
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec); // the server may run as postgres
+    auto const data = (dir.path() / "pg").string();
+    auto const cli = [&](std::vector<std::string> args) {
+        std::vector<std::string> all{midilib_binary().string(), "-q", "--data-dir", data};
+        all.insert(all.end(), args.begin(), args.end());
+        return all;
+    };
+    ASSERT_EQ(run(cli({"import", "--no-analyze", (corpus_dir() / FOLDER).string()})).first, 0);
+    auto const url = run(cli({"db", "url"})).second;
+    auto const conninfo = url.substr(0, url.find('\n'));
+    auto const count = [&](std::string const &where) {
+        pqxx::connection cx{conninfo};
+        pqxx::nontransaction tx{cx};
+        return tx.exec1("SELECT count(*) FROM analysis_jobs WHERE " + where)[0].as<long>();
+    };
+    auto const files = count("true");
+
+    std::vector<child> workers;
+    for (int i = 0; i < 2; ++i) {
+        workers.push_back(spawn(cli({"worker", "--once", "--json", "--batch", "20", "--jobs", "1"})));
+    }
+    struct kill_on_failure // workers retry a lost server forever: do not leave them behind
+    {
+        std::vector<child> const &workers;
+        ~kill_on_failure()
+        {
+            for (auto const &w : workers) {
+                if (::testing::Test::HasFatalFailure()) { // the workers were not waited for
+                    ::kill(w.pid, SIGKILL);
+                }
+            }
+        }
+    } guard{workers};
+    ASSERT_TRUE(wait_until([&] { return count("state = 'done'") > 0; }));
+    ASSERT_EQ(run(cli({"db", "stop"})).first, 0);
+    std::this_thread::sleep_for(10s);
+    auto const started = run(cli({"db", "start"}));
+    ASSERT_EQ(started.first, 0) << started.second;
+    long reconnects = 0;
+    for (auto const &w : workers) {
+        ASSERT_EQ(wait_for(w), 0);
+        reconnects += nlohmann::json::parse(stdout_of(w))["reconnects"].get<long>();
+    }
+    EXPECT_EQ(count("state = 'done'"), files);
+    {
+        pqxx::connection cx{conninfo};
+        pqxx::nontransaction tx{cx};
+        EXPECT_EQ(tx.exec1("SELECT count(*) FROM file_analysis")[0].as<long>(), files);
+    }
+    EXPECT_GT(reconnects, 0);
+    run(cli({"db", "stop"}));
+}
+
+// analyze --requeue queues what is missing or outdated; --all redoes everything.
+TEST_F(queue_test, requeue_queues_missing_or_outdated_analysis)
+{
+    temp_database db;
+    ASSERT_EQ(run(midilib(db.conninfo(), {"import", (corpus_dir() / "music21-testPrimitive").string()})).first, 0);
+    auto const files = db.count_rows("midi_files");
+    EXPECT_EQ(run(midilib(db.conninfo(), {"analyze", "--requeue"})).second, "0 analysis job(s) queued\n");
+    db.exec("UPDATE file_analysis SET analyzer_version = 0 WHERE file_id IN (SELECT id FROM midi_files LIMIT 3)");
+    EXPECT_EQ(run(midilib(db.conninfo(), {"analyze", "--requeue"})).second, "3 analysis job(s) queued\n");
+    EXPECT_EQ(run(midilib(db.conninfo(), {"analyze", "--requeue", "--all"})).second,
+              std::to_string(files - 3) + " analysis job(s) queued\n"); // the 3 are queued already
+    ASSERT_EQ(run(midilib(db.conninfo(), {"worker", "--once"})).first, 0);
+    EXPECT_EQ(db.count_rows("file_analysis", "analyzer_version = 0"), 0);
+    EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done'"), files);
+}
+
+} // namespace
+} // namespace midilib::testing
