@@ -36,6 +36,10 @@ constexpr char const *FAIL_JOBS =
     " WHERE j.id = e.id AND j.lease_owner = $4 AND j.state = 'running'"
     " RETURNING j.state";
 
+constexpr char const *REFRESH_SEARCH =
+    "SELECT midilib_refresh_search(ARRAY(SELECT file_id FROM analysis_jobs WHERE id = ANY($1::bigint[])"
+    " AND state = 'done'))";
+
 constexpr char const *REQUEUE =
     "WITH jobs AS (INSERT INTO analysis_jobs (file_id)"
     " SELECT f.id FROM midi_files f LEFT JOIN file_analysis a ON a.file_id = f.id"
@@ -136,6 +140,8 @@ ack_result ack_jobs(pqxx::connection &cx, queue_settings const &settings, std::s
         log_sql("worker", ack_done_sql());
         auto const r = tx.exec_params1(ack_done_sql(), int_array_literal(done_ids), settings.owner);
         result.done = r[0].as<std::size_t>();
+        log_sql("worker", REFRESH_SEARCH);
+        tx.exec_params(REFRESH_SEARCH, int_array_literal(done_ids)); // facets now include the analysis
     }
     if (!failures.empty()) {
         std::vector<std::int64_t> ids;

@@ -2,44 +2,347 @@
 
 #include "db/sql_text.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <stdexcept>
+
 namespace midilib {
 
 namespace {
 
-constexpr char const *SEARCH =
-    "SELECT f.id, p.path, f.duration_seconds, f.tempo_mean_bpm, f.track_count, f.note_count"
-    " FROM midi_file_paths p JOIN midi_files f ON f.id = p.file_id"
-    " WHERE p.path ILIKE $1 ESCAPE '\\' OR array_to_string(f.track_names, ' ') ILIKE $1 ESCAPE '\\'"
-    " ORDER BY p.path LIMIT $2";
+/// Candidates ranked per text query: ranking reads every candidate's document, so a common
+/// word must not rank a million rows; the best of the first thousand are good enough.
+constexpr int MAX_CANDIDATES = 1000;
+
+/// Word similarity below which a file name is not offered as a typo fix.
+constexpr char const *FUZZY_THRESHOLD = "0.4";
 
 constexpr char const *COUNT = "SELECT (SELECT count(*) FROM midi_files), (SELECT count(*) FROM midi_file_paths),"
                               " (SELECT count(*) FROM import_errors)";
 
-std::string like_pattern(std::string const &text)
+constexpr char const *HIT_COLUMNS =
+    "s.file_id, s.path, s.duration_seconds, s.tempo_bpm, coalesce(s.key_name, ''), coalesce(s.time_signature, ''),"
+    " s.track_count, coalesce(s.has_drums, false)";
+
+/// Builds a statement with numbered parameters.
+class statement
 {
-    std::string out{"%"};
-    for (char const c : text) {
-        if (c == '%' || c == '_' || c == '\\') {
-            out += '\\';
-        }
-        out += c;
+public:
+    std::string param(std::string value)
+    {
+        m_params.push_back(std::move(value));
+        return "$" + std::to_string(m_params.size());
     }
-    out += '%';
-    return out;
+    std::vector<std::string> &params() { return m_params; }
+
+private:
+    std::vector<std::string> m_params;
+};
+
+std::string number(double v)
+{
+    return fmt::format("{}", v);
+}
+
+/// The facet conditions on file_search s, ANDed ("true" when none).
+std::string facet_conditions(search_request const &r, statement &st)
+{
+    std::vector<std::string> c;
+    if (r.bpm) {
+        c.push_back("s.tempo_bpm BETWEEN " + st.param(number(r.bpm->first)) + "::real AND " +
+                    st.param(number(r.bpm->second)) + "::real");
+    }
+    if (r.key) {
+        c.push_back("s.key_tonic = " + st.param(std::to_string(r.key->first)) + "::smallint AND s.key_mode = " +
+                    st.param(r.key->second ? "minor" : "major"));
+    }
+    if (r.time_signature) {
+        c.push_back("s.time_signature = " + st.param(*r.time_signature));
+    }
+    if (r.duration) {
+        c.push_back("s.duration_seconds BETWEEN " + st.param(number(r.duration->first)) + "::real AND " +
+                    st.param(number(r.duration->second)) + "::real");
+    }
+    if (r.tracks) {
+        c.push_back("s.track_count BETWEEN " + st.param(std::to_string(r.tracks->first)) + "::int AND " +
+                    st.param(std::to_string(r.tracks->second)) + "::int");
+    }
+    if (r.drums) {
+        c.push_back("s.has_drums = " + st.param(*r.drums ? "true" : "false") + "::boolean");
+    }
+    if (r.instrument) {
+        std::vector<std::string> words;
+        std::string w;
+        for (char const ch : *r.instrument + " ") {
+            if (std::isalnum(static_cast<unsigned char>(ch)) != 0) {
+                w += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            } else if (!w.empty()) {
+                words.push_back(st.param(w));
+                w.clear();
+            }
+        }
+        if (words.empty()) {
+            throw std::invalid_argument{"--instrument needs a word, such as piano or strings"};
+        }
+        std::string list;
+        for (auto const &x : words) {
+            list += (list.empty() ? "" : ", ") + x;
+        }
+        c.push_back("s.instrument_words @> ARRAY[" + list + "]::text[]");
+    }
+    if (r.folder) {
+        std::string prefix = *r.folder;
+        if (prefix.empty()) {
+            throw std::invalid_argument{"--folder needs a folder"};
+        }
+        if (prefix.back() != '/') {
+            prefix += '/';
+        }
+        std::string upper = prefix;
+        upper.back() = static_cast<char>(upper.back() + 1); // "/" -> "0": every path below, in byte order
+        c.push_back("s.file_id IN (SELECT file_id FROM midi_file_paths WHERE path >= " + st.param(prefix) +
+                    " AND path < " + st.param(upper) + ")");
+    }
+    std::string out;
+    for (auto const &x : c) {
+        out += (out.empty() ? "" : " AND ") + x;
+    }
+    return out.empty() ? "true" : out;
+}
+
+/// The text query as SQL: websearch syntax, the last word as a prefix while it is being typed.
+std::string tsquery_expression(std::string const &text, statement &st)
+{
+    auto const end = text.find_last_not_of(" \t");
+    if (end == std::string::npos) {
+        return {};
+    }
+    auto const start = text.find_last_of(" \t", end) == std::string::npos ? 0 : text.find_last_of(" \t", end) + 1;
+    std::string const last = text.substr(start, end - start + 1);
+    bool const in_quotes = std::count(text.begin(), text.end(), '"') % 2 == 1 || last.find('"') != std::string::npos;
+    bool const typing = std::isalnum(static_cast<unsigned char>(text[end])) != 0 ||
+                        static_cast<unsigned char>(text[end]) >= 0x80;
+    bool const operator_word = last[0] == '-' || last == "or" || last == "OR";
+    if (!typing || in_quotes || operator_word) {
+        return "websearch_to_tsquery('midilib_names', " + st.param(text) + ")";
+    }
+    std::string head = text.substr(0, start);
+    std::string const prefix = "to_tsquery('midilib_names', quote_literal(" + st.param(last) + ") || ':*')";
+    // "a or b": the last word is an alternative, not one more word to match.
+    char const *join = " && ";
+    auto const head_end = head.find_last_not_of(" \t");
+    if (head_end != std::string::npos && head_end >= 1) {
+        auto const word_start = head.find_last_of(" \t", head_end);
+        auto const word = head.substr(word_start == std::string::npos ? 0 : word_start + 1,
+                                      head_end - (word_start == std::string::npos ? 0 : word_start + 1) + 1);
+        if (word == "or" || word == "OR") {
+            head.erase(word_start == std::string::npos ? 0 : word_start);
+            join = " || ";
+        }
+    }
+    if (head.find_first_not_of(" \t") == std::string::npos) {
+        return prefix;
+    }
+    return "(websearch_to_tsquery('midilib_names', " + st.param(head) + ")" + join + prefix + ")";
+}
+
+/// A cursor "kind:value:id" split and checked: kind r (rank), v (value), i (id only).
+struct cursor
+{
+    char kind = 'i';
+    std::string value;
+    std::int64_t id = 0;
+};
+
+cursor parse_cursor(std::string const &text)
+{
+    cursor c;
+    auto const first = text.find(':');
+    auto const last = text.rfind(':');
+    try {
+        if (first == std::string::npos || first != 1) {
+            throw std::invalid_argument{"format"};
+        }
+        c.kind = text[0];
+        c.id = std::stoll(text.substr(last + 1));
+        if (last > first) {
+            c.value = text.substr(first + 1, last - first - 1);
+            std::size_t used = 0;
+            (void)std::stod(c.value, &used);
+            if (used != c.value.size()) {
+                throw std::invalid_argument{"value"};
+            }
+        }
+    } catch (std::exception const &) {
+        throw std::invalid_argument{"--after: not a cursor printed by midilib search: " + text.substr(0, 64)};
+    }
+    return c;
+}
+
+/// Facet-only order: the leading facet's index gives the rows in order.
+struct facet_order
+{
+    std::string column; ///< "" for file_id order
+};
+
+facet_order choose_order(search_request const &r)
+{
+    if (r.key || r.time_signature || r.drums) {
+        return {}; // equality on the index's leading columns: file_id order comes with it
+    }
+    if (r.bpm) {
+        return {"s.tempo_bpm"};
+    }
+    if (r.duration) {
+        return {"s.duration_seconds"};
+    }
+    if (r.tracks) {
+        return {"s.track_count"};
+    }
+    return {};
+}
+
+std::vector<search_hit> read_hits(pqxx::result const &rows, char kind, std::string const &order_column)
+{
+    std::vector<search_hit> hits;
+    for (auto const &row : rows) {
+        search_hit h;
+        h.id = row[0].as<std::int64_t>();
+        h.path = row[1].as<std::string>();
+        h.duration_seconds = row[2].as<double>();
+        h.tempo_bpm = row[3].as<double>();
+        h.key_name = row[4].as<std::string>();
+        h.time_signature = row[5].as<std::string>();
+        h.tracks = row[6].as<std::int64_t>();
+        h.drums = row[7].as<bool>();
+        h.rank = row.size() > 8 ? row[8].as<double>() : 0.0;
+        if (kind == 'r') {
+            h.cursor = "r:" + row[8].as<std::string>() + ":" + std::to_string(h.id);
+        } else if (!order_column.empty()) {
+            h.cursor = "v:" + row[9].as<std::string>() + ":" + std::to_string(h.id);
+        } else {
+            h.cursor = "i::" + std::to_string(h.id);
+        }
+        hits.push_back(std::move(h));
+    }
+    return hits;
 }
 
 } // namespace
 
-std::vector<search_hit> search_library(pqxx::connection &cx, std::string const &text, int limit)
+std::pair<std::string, std::vector<std::string>> search_statement(search_request const &r)
 {
-    pqxx::read_transaction tx{cx};
-    log_sql("search", SEARCH);
-    std::vector<search_hit> hits;
-    for (auto const &row : tx.exec_params(SEARCH, like_pattern(text), limit)) {
-        hits.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<double>(),
-                        row[3].as<double>(), row[4].as<std::int64_t>(), row[5].as<std::int64_t>()});
+    if (r.limit < 1 || r.limit > 10000) {
+        throw std::invalid_argument{"--limit must be between 1 and 10000"};
     }
-    return hits;
+    statement st;
+    std::string const facets = facet_conditions(r, st);
+    std::optional<cursor> after;
+    if (!r.after.empty()) {
+        after = parse_cursor(r.after);
+    }
+    std::string const query = tsquery_expression(r.text, st);
+    std::string sql;
+    if (!query.empty()) {
+        std::string page = "true";
+        if (after) {
+            if (after->kind != 'r') {
+                throw std::invalid_argument{"--after: this cursor belongs to a search without text"};
+            }
+            auto const rank = st.param(after->value);
+            page = "(r.rank < " + rank + "::real OR (r.rank = " + rank + "::real AND r.file_id > " +
+                   st.param(std::to_string(after->id)) + "::bigint))";
+        }
+        sql = fmt::format("WITH q AS MATERIALIZED (SELECT {0} AS query),"
+                          " candidates AS (SELECT s.file_id FROM file_search s, q WHERE s.document @@ q.query AND {1}"
+                          " LIMIT {2})"
+                          " SELECT * FROM (SELECT {3}, ts_rank_cd(s.document, q.query) AS rank"
+                          " FROM candidates c JOIN file_search s USING (file_id), q) r"
+                          " WHERE {4} ORDER BY r.rank DESC, r.file_id LIMIT {5}",
+                          query, facets, MAX_CANDIDATES, HIT_COLUMNS, page, r.limit);
+        return {sql, st.params()};
+    }
+    auto const order = choose_order(r);
+    std::string page = "true";
+    if (after) {
+        if (after->kind == 'r' || (after->kind == 'v') != !order.column.empty()) {
+            throw std::invalid_argument{"--after: this cursor belongs to another search"};
+        }
+        auto const id = st.param(std::to_string(after->id)) + "::bigint";
+        page = order.column.empty() ? "s.file_id > " + id
+                                    : "(" + order.column + ", s.file_id) > (" + st.param(after->value) + "::" +
+                                          (order.column == "s.track_count" ? "int" : "real") + ", " + id + ")";
+    }
+    std::string const order_by = order.column.empty() ? "s.file_id" : order.column + ", s.file_id";
+    std::string const extra = order.column.empty() ? "" : ", 0::real, " + order.column;
+    sql = fmt::format("SELECT {0}{1} FROM file_search s WHERE {2} AND {3} ORDER BY {4} LIMIT {5}", HIT_COLUMNS, extra,
+                      facets, page, order_by, r.limit);
+    return {sql, st.params()};
+}
+
+search_page search_library(pqxx::connection &cx, search_request const &r)
+{
+    auto const [sql, params] = search_statement(r);
+    pqxx::read_transaction tx{cx};
+    log_sql("search", sql);
+    search_page page;
+    auto const rows = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    bool const text = r.text.find_first_not_of(" \t") != std::string::npos;
+    page.hits = read_hits(rows, text ? 'r' : 'v', text ? "" : choose_order(r).column);
+    if (page.hits.empty() && text && r.after.empty()) {
+        // Nothing: perhaps a typo. File names whose words are similar to the text.
+        statement st;
+        std::string const facets = facet_conditions(r, st);
+        auto const t = st.param(r.text);
+        std::string const fuzzy = fmt::format(
+            "SELECT {0}, word_similarity({1}, s.name_words) AS rank FROM file_search s"
+            " WHERE {1} <% s.name_words AND {2} ORDER BY rank DESC, s.file_id LIMIT {3}",
+            HIT_COLUMNS, t, facets, r.limit);
+        tx.exec(std::string{"SET LOCAL pg_trgm.word_similarity_threshold = "} + FUZZY_THRESHOLD);
+        log_sql("search", fuzzy);
+        page.hits = read_hits(tx.exec_params(fuzzy, pqxx::prepare::make_dynamic_params(st.params())), 'r', "");
+        for (auto &h : page.hits) {
+            h.cursor.clear(); // a typo list has one page
+        }
+        page.fuzzy = !page.hits.empty();
+    }
+    return page;
+}
+
+std::optional<std::pair<int, bool>> parse_key(std::string const &text)
+{
+    static constexpr std::array<std::pair<char, int>, 7> LETTERS{
+        {{'c', 0}, {'d', 2}, {'e', 4}, {'f', 5}, {'g', 7}, {'a', 9}, {'b', 11}}};
+    std::string t;
+    for (char const c : text) {
+        if (c != ' ') {
+            t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    if (t.empty()) {
+        return std::nullopt;
+    }
+    auto const letter = std::find_if(LETTERS.begin(), LETTERS.end(), [&](auto const &l) { return l.first == t[0]; });
+    if (letter == LETTERS.end()) {
+        return std::nullopt;
+    }
+    int tonic = letter->second;
+    std::size_t i = 1;
+    if (i < t.size() && (t[i] == '#' || t[i] == 'b')) { // no mode word starts with b: "bb" is B flat
+        tonic = (tonic + (t[i] == '#' ? 1 : 11)) % 12;
+        ++i;
+    }
+    auto const rest = t.substr(i);
+    if (rest.empty() || rest == "major" || rest == "maj") {
+        return std::pair{tonic, false};
+    }
+    if (rest == "minor" || rest == "min" || rest == "m") {
+        return std::pair{tonic, true};
+    }
+    return std::nullopt;
 }
 
 library_totals count_library(pqxx::connection &cx)

@@ -12,6 +12,22 @@
 
 namespace midilib {
 
+/// What `midilib search` asks for. Every field is optional; an empty request lists the library.
+struct search_request
+{
+    std::string text;  ///< websearch syntax: words, "quoted phrases", -exclusion, or; the last word is a prefix
+    std::optional<std::pair<double, double>> bpm;      ///< tempo range, inclusive
+    std::optional<std::pair<double, double>> duration; ///< seconds, inclusive
+    std::optional<std::pair<int, int>> tracks;         ///< track count range
+    std::optional<std::pair<int, bool>> key;           ///< tonic 0..11 (C = 0), minor
+    std::optional<std::string> time_signature;         ///< "3/4"
+    std::optional<std::string> instrument;             ///< words of a GM program or family name ("piano")
+    std::optional<std::string> folder;                 ///< absolute folder prefix (or archive path)
+    std::optional<bool> drums;                         ///< has drums / has none
+    int limit = 20;
+    std::string after;                                 ///< a hit's cursor: the page after it
+};
+
 /// One file found.
 struct search_hit
 {
@@ -19,12 +35,30 @@ struct search_hit
     std::string path;
     double duration_seconds = 0.0;
     double tempo_bpm = 0.0;
+    std::string key_name;       ///< "" when none
+    std::string time_signature; ///< "" when none
     std::int64_t tracks = 0;
-    std::int64_t notes = 0;
+    bool drums = false;
+    double rank = 0.0;          ///< text relevance (ts_rank_cd, or trigram similarity for fuzzy hits)
+    std::string cursor;         ///< pass as `after` for the hits that follow this one
 };
 
-/// Files whose path or a track name contains @p text (case-insensitive), at most @p limit.
-std::vector<search_hit> search_library(pqxx::connection &cx, std::string const &text, int limit);
+struct search_page
+{
+    std::vector<search_hit> hits;
+    bool fuzzy = false; ///< the text matched nothing; these are file names similar to it (typos)
+};
+
+/// Runs @p request: full text over a capped candidate set ranked by ts_rank_cd, or facets
+/// alone in index order; keyset pagination; a trigram fallback when the text finds nothing.
+/// \throws std::invalid_argument for a malformed cursor or filter.
+search_page search_library(pqxx::connection &cx, search_request const &request);
+
+/// The statement and parameters @p request runs (the text query, not the fallback), for EXPLAIN.
+std::pair<std::string, std::vector<std::string>> search_statement(search_request const &request);
+
+/// Parses "A minor", "F# major", "Bb", "c#m" into (tonic, minor); nothing when it is not a key.
+std::optional<std::pair<int, bool>> parse_key(std::string const &text);
 
 /// Everything stored about one content: its columns by name, and every path it was seen at.
 struct file_details

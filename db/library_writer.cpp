@@ -72,6 +72,10 @@ constexpr char const *MERGE_PATHS =
     " mtime = EXCLUDED.mtime, seen_at = now() RETURNING 1)"
     " SELECT (SELECT count(*) FROM upserted), (SELECT count(DISTINCT path) FROM stage_paths)";
 
+/// The search rows of every content this batch gave a path (new, or seen again elsewhere).
+constexpr char const *REFRESH_SEARCH =
+    "SELECT midilib_refresh_search(ARRAY(SELECT DISTINCT f.id FROM stage_paths s JOIN midi_files f USING (hash)))";
+
 /// A path whose file now fails no longer holds the content it held before.
 constexpr char const *FORGET_FAILED_PATHS =
     "DELETE FROM midi_file_paths p USING stage_errors e WHERE p.path = e.path";
@@ -330,6 +334,8 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
             throw pqxx::data_exception{fmt::format("batch lost paths: {} of {} path rows written; rolled back",
                                                    r[0].as<std::uint64_t>(), r[1].as<std::uint64_t>())};
         }
+        log_sql("batch", REFRESH_SEARCH);
+        tx.exec(REFRESH_SEARCH);
     }
     if (!rows.errors.empty()) {
         copy_items(tx, STAGE_ERRORS, rows.errors, encode_error);

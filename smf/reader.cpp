@@ -288,6 +288,7 @@ int track_cursor::step(smf_event &ev)
         ev.kind = event_kind::channel;
         ev.data1 = m_bytes[m_pos] & 0x7FU;
         ev.data2 = n == 2 ? (m_bytes[m_pos + 1] & 0x7FU) : 0;
+        ev.payload = m_bytes.subspan(m_pos, n);
         m_pos += n;
         return 1;
     }

@@ -69,7 +69,7 @@ struct smf_event
     std::uint8_t meta_type = 0; ///< meta event type (kind == meta)
     std::uint8_t data1 = 0;   ///< first data byte (channel events)
     std::uint8_t data2 = 0;   ///< second data byte, 0 when the message has one
-    byte_span payload;        ///< meta or sysex data (clipped to the track end when truncated)
+    byte_span payload;        ///< meta or sysex data (clipped to the track end when truncated); the data bytes of a channel message
 
     /// Channel 0..15 of a channel event.
     [[nodiscard]] std::uint8_t channel() const noexcept { return status & 0x0FU; }

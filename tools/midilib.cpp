@@ -124,24 +124,97 @@ int cmd_import(global_options const &g, import_options opts, bool json, bool no_
     return summary.interrupted ? 130 : 0;
 }
 
-int cmd_search(global_options const &g, std::string const &text, int limit, bool json)
+/// "120-130" or "120" as an inclusive range.
+std::pair<double, double> parse_range(std::string const &text, char const *option)
 {
-    auto const conninfo = open_database(g);
-    auto cx = open_connection(conninfo, "midilib.search");
-    auto const hits = search_library(*cx, text, limit);
-    for (auto const &h : hits) {
-        if (json) {
-            std::cout << nlohmann::json{{"id", h.id}, {"path", h.path}, {"duration_seconds", h.duration_seconds},
-                                        {"tempo_bpm", h.tempo_bpm}, {"tracks", h.tracks}, {"notes", h.notes}}
-                             .dump()
-                      << '\n';
-        } else {
-            fmt::print("{:>6}  {:>7.1f} s  {:>5.1f} bpm  {:>3} tracks  {:>6} notes  {}\n", h.id, h.duration_seconds,
-                       h.tempo_bpm, h.tracks, h.notes, h.path);
+    try {
+        auto const dash = text.find('-', 1);
+        std::size_t used = 0;
+        double const lo = std::stod(text.substr(0, dash), &used);
+        double const hi = dash == std::string::npos ? lo : std::stod(text.substr(dash + 1));
+        if (hi < lo) {
+            throw std::invalid_argument{"order"};
+        }
+        return {lo, hi};
+    } catch (std::exception const &) {
+        throw std::invalid_argument{fmt::format("{}: expected a number or a range like 120-130, got \"{}\"", option,
+                                                text.substr(0, 64))};
+    }
+}
+
+struct search_cli
+{
+    std::string text;
+    std::string bpm, key, ts, duration, tracks, instrument, folder, after;
+    bool drums = false;
+    bool no_drums = false;
+    bool json = false;
+    int limit = 20;
+};
+
+int cmd_search(global_options const &g, search_cli const &o)
+{
+    search_request r;
+    r.text = o.text;
+    if (!o.bpm.empty()) {
+        r.bpm = parse_range(o.bpm, "--bpm");
+    }
+    if (!o.duration.empty()) {
+        r.duration = parse_range(o.duration, "--duration");
+    }
+    if (!o.tracks.empty()) {
+        auto const t = parse_range(o.tracks, "--tracks");
+        r.tracks = std::pair{static_cast<int>(t.first), static_cast<int>(t.second)};
+    }
+    if (!o.key.empty()) {
+        r.key = parse_key(o.key);
+        if (!r.key) {
+            throw std::invalid_argument{fmt::format("--key: expected a key such as \"A minor\" or F#, got \"{}\"",
+                                                    o.key.substr(0, 64))};
         }
     }
-    if (!json) {
-        fmt::print("{} file(s) match \"{}\"\n", hits.size(), text);
+    if (!o.ts.empty()) {
+        r.time_signature = o.ts;
+    }
+    if (!o.instrument.empty()) {
+        r.instrument = o.instrument;
+    }
+    if (!o.folder.empty()) {
+        r.folder = std::filesystem::absolute(o.folder).lexically_normal().string();
+    }
+    if (o.drums || o.no_drums) {
+        r.drums = o.drums;
+    }
+    r.limit = o.limit;
+    r.after = o.after;
+    auto cx = open_connection(open_database(g), "midilib.search");
+    auto const page = search_library(*cx, r);
+    bool const table = !o.json && ::isatty(STDOUT_FILENO) != 0;
+    if (!table) {
+        for (auto const &h : page.hits) {
+            std::cout << nlohmann::json{{"id", h.id},           {"path", h.path},
+                                        {"tempo_bpm", h.tempo_bpm}, {"key", h.key_name},
+                                        {"time_signature", h.time_signature}, {"duration_seconds", h.duration_seconds},
+                                        {"tracks", h.tracks},   {"drums", h.drums},
+                                        {"rank", h.rank},       {"fuzzy", page.fuzzy},
+                                        {"cursor", h.cursor}}
+                             .dump()
+                      << '\n';
+        }
+        return 0;
+    }
+    if (page.fuzzy) {
+        fmt::print("nothing matches \"{}\"; file names like it:\n", r.text);
+    }
+    fmt::print("{:>7}  {:>6}  {:<9}  {:>5}  {:>7}  {}\n", "id", "bpm", "key", "meter", "length", "path");
+    for (auto const &h : page.hits) {
+        fmt::print("{:>7}  {:>6.1f}  {:<9}  {:>5}  {:>5.0f} s  {}\n", h.id, h.tempo_bpm, h.key_name, h.time_signature,
+                   h.duration_seconds, h.path);
+    }
+    if (static_cast<int>(page.hits.size()) == r.limit && !page.hits.back().cursor.empty()) {
+        fmt::print("more: add --after '{}'\n", page.hits.back().cursor);
+    } else if (page.hits.empty()) {
+        fmt::print("no file matches\n");
     }
     return 0;
 }
@@ -338,12 +411,21 @@ int main(int argc, char **argv)
     import->add_option("--connections", import_opts.connections, "database connections = concurrent writers")
         ->check(CLI::Range(1, 64));
 
-    std::string text;
-    int limit = 20;
-    auto *search = app.add_subcommand("search", "find files by path or track name");
-    search->add_option("text", text, "text to look for")->required();
-    search->add_option("--limit", limit, "maximum results")->check(CLI::Range(1, 10000));
-    search->add_flag("--json", json, "JSON lines");
+    search_cli so;
+    auto *search = app.add_subcommand("search", "find files: words of names, tracks, instruments and texts, and facets");
+    search->add_option("query", so.text, "words, \"a phrase\", -exclude, or; the last word also matches as a prefix");
+    search->add_option("--bpm", so.bpm, "tempo or range, e.g. 120-130");
+    search->add_option("--key", so.key, "key, e.g. \"A minor\", F#, Bbm");
+    search->add_option("--ts", so.ts, "time signature, e.g. 3/4");
+    search->add_option("--duration", so.duration, "length in seconds or range, e.g. 30-120");
+    search->add_option("--tracks", so.tracks, "track count or range");
+    search->add_option("--instrument", so.instrument, "GM instrument or family word, e.g. piano, strings");
+    search->add_option("--folder", so.folder, "only files under this folder (or archive)");
+    search->add_flag("--drums", so.drums, "only files with drums");
+    search->add_flag("--no-drums", so.no_drums, "only files without drums");
+    search->add_option("--limit", so.limit, "results per page")->capture_default_str()->check(CLI::Range(1, 10000));
+    search->add_option("--after", so.after, "continue after this cursor (from the previous page)");
+    search->add_flag("--json", so.json, "JSON lines (the default when the output is not a terminal)");
 
     worker_options worker_opts;
     bool worker_json = false;
@@ -400,7 +482,7 @@ int main(int argc, char **argv)
             return cmd_import(g, import_opts, json, no_progress);
         }
         if (app.got_subcommand(search)) {
-            return cmd_search(g, text, limit, json);
+            return cmd_search(g, so);
         }
         if (app.got_subcommand(worker)) {
             worker_opts.queue.lease = std::chrono::seconds{lease_seconds};
