@@ -9,9 +9,11 @@ namespace midilib {
 analysis_result analyze(smf_file const &file)
 {
     tempo_map const map{file};
-    note_list notes;
+    // Scratch reused by the calls on one thread (capacity only: both are refilled from scratch below),
+    // so a batch of files does not reallocate the note and bar arrays per file.
+    thread_local note_list notes;
+    thread_local std::vector<bar> bars;
     extract_notes(file, map, notes);
-    std::vector<bar> bars;
     bar_grid(notes, map, notes.end_tick, bars);
 
     analysis_result r;
@@ -23,6 +25,13 @@ analysis_result analyze(smf_file const &file)
     r.tempo = analyze_tempo(map, notes);
     r.chords = analyze_chords(notes, bars, drums);
     r.drums = analyze_drums(notes, bars, drums);
+    // One huge file must not pin its memory for the rest of the run: past 64k notes (about
+    // 2 MB), give the scratch back.
+    constexpr std::size_t KEEP_NOTES = 65536;
+    if (notes.notes.capacity() > KEEP_NOTES) {
+        notes = note_list{};
+        bars = std::vector<bar>{};
+    }
     return r;
 }
 

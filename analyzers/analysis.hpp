@@ -27,7 +27,7 @@ struct analysis_result
     bool notes_truncated = false;  ///< MAX_NOTES reached: the analysis covers the first MAX_NOTES notes
 };
 
-/// Runs every analyzer over @p file. Never throws on odd input; allocates per call.
+/// Runs every analyzer over @p file. Never throws on odd input; reuses per-thread scratch between calls.
 analysis_result analyze(smf_file const &file);
 
 } // namespace midilib

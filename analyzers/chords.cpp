@@ -52,9 +52,11 @@ beat_grid make_beats(std::vector<bar> const &bars)
     return g;
 }
 
-std::size_t beat_of(beat_grid const &g, std::uint64_t tick) noexcept
+/// Beat holding @p tick, searching from beat @p from on (the caller knows the beat is not earlier).
+std::size_t beat_of(beat_grid const &g, std::uint64_t tick, std::size_t from = 0) noexcept
 {
-    auto it = std::upper_bound(g.start.begin(), g.start.end(), tick);
+    auto const first = g.start.begin() + static_cast<std::ptrdiff_t>(from);
+    auto it = std::upper_bound(first, g.start.end(), tick);
     return it == g.start.begin() ? 0 : static_cast<std::size_t>(it - g.start.begin()) - 1;
 }
 
@@ -121,22 +123,29 @@ chord match_chord(std::array<double, 12> const &weights, int bass_pc) noexcept
         return best;
     }
     norm = std::sqrt(norm);
-    double best_score = -1.0;
-    bool best_on_bass = false;
-    // Weights doubled so every template's intervals index without a modulo.
+    // Weights doubled so every template's intervals index without a modulo. All 132 scores are
+    // computed first (a branch-free loop the compiler vectorizes), then scanned with the tie rule.
     std::array<double, 24> w2{};
     std::copy(weights.begin(), weights.end(), w2.begin());
     std::copy(weights.begin(), weights.end(), w2.begin() + 12);
+    std::array<double, 12 * CHORD_QUALITIES> scores{};
     for (std::size_t q = 0; q < CHORD_QUALITIES; ++q) {
         auto const &t = TEMPLATES[q];
         double const scale = 1.0 / (std::sqrt(static_cast<double>(t.size)) * norm);
+        double const *a = w2.data() + t.interval[0];
+        double const *b = w2.data() + t.interval[1];
+        double const *c = w2.data() + t.interval[2];
+        double const *d = w2.data() + t.interval[3];
+        double const fourth = t.size == 4 ? 1.0 : 0.0;
+        for (std::size_t root = 0; root < 12; ++root) {
+            scores[q * 12 + root] = (a[root] + b[root] + c[root] + fourth * d[root]) * scale;
+        }
+    }
+    double best_score = -1.0;
+    bool best_on_bass = false;
+    for (std::size_t q = 0; q < CHORD_QUALITIES; ++q) {
         for (int root = 0; root < 12; ++root) {
-            auto const *w = w2.data() + root;
-            double in = w[t.interval[0]] + w[t.interval[1]] + w[t.interval[2]];
-            if (t.size == 4) {
-                in += w[t.interval[3]];
-            }
-            double const score = in * scale;
+            double const score = scores[q * 12 + static_cast<std::size_t>(root)];
             bool const on_bass = root == bass_pc;
             // Iteration runs in (quality, root) order, so a tie only switches to a template on the bass.
             if (score > best_score + TIE_EPSILON || (score >= best_score - TIE_EPSILON && on_bass && !best_on_bass)) {
@@ -172,14 +181,18 @@ chord_result analyze_chords(note_list const &notes, std::vector<bar> const &bars
     std::vector<std::array<double, 12>> weight(beats, std::array<double, 12>{});
     std::vector<std::array<double, 12>> full_delta(beats + 1, std::array<double, 12>{});
     std::vector<std::uint8_t> bass(beats, NO_BASS);
+    std::size_t start_beat = 0; // notes come sorted by start tick, so their start beat only moves forward
     for (auto const &n : notes.notes) {
         if (((drum_mask >> n.channel) & 1U) != 0 || n.end_tick <= n.start_tick || n.start_tick >= grid_end) {
             continue;
         }
         std::size_t const pc = n.pitch % 12;
         std::uint64_t const end = std::min(n.end_tick, grid_end);
-        std::size_t const b0 = beat_of(g, n.start_tick);
-        std::size_t const b1 = beat_of(g, end - 1);
+        while (start_beat + 1 < beats && g.start[start_beat + 1] <= n.start_tick) {
+            ++start_beat;
+        }
+        std::size_t const b0 = start_beat;
+        std::size_t const b1 = b0 + 1 < beats && g.start[b0 + 1] <= end - 1 ? beat_of(g, end - 1, b0 + 1) : b0;
         auto share = [&](std::size_t b, std::uint64_t from, std::uint64_t to) {
             weight[b][pc] += static_cast<double>(to - from) / static_cast<double>(g.length[b]);
         };

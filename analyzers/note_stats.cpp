@@ -16,25 +16,30 @@ struct polyphony
     double overlap_share = 0.0; ///< share of sounding time with >= 2 notes
 };
 
-/// Sweeps note starts and ends in time order. @p include selects the notes.
+/// Sweeps note starts and ends in time order. @p include selects the notes; @p ends is scratch space.
+/// Notes are sorted by start, so only the ends need sorting; at equal times ends come before starts.
 template <typename Include>
-polyphony sweep(std::vector<note> const &notes, Include include)
+polyphony sweep(std::vector<note> const &notes, Include include, std::vector<double> &ends)
 {
-    std::vector<std::pair<double, int>> edges; // (seconds, +1 start / -1 end); ends sort first at a tie
+    ends.clear();
     for (auto const &n : notes) {
         if (include(n) && n.end_seconds > n.start_seconds) {
-            edges.emplace_back(n.start_seconds, 1);
-            edges.emplace_back(n.end_seconds, -1);
+            ends.push_back(n.end_seconds);
         }
     }
-    std::sort(edges.begin(), edges.end());
+    std::sort(ends.begin(), ends.end());
     polyphony p;
     int sounding = 0;
     double sounding_time = 0.0;
     double weighted = 0.0;
     double overlap_time = 0.0;
-    double last = edges.empty() ? 0.0 : edges.front().first;
-    for (auto const &[t, step] : edges) {
+    double last = 0.0;
+    bool first = true;
+    auto step = [&](double t, int delta) {
+        if (first) {
+            last = t;
+            first = false;
+        }
         double const dt = t - last;
         if (sounding > 0) {
             sounding_time += dt;
@@ -44,8 +49,21 @@ polyphony sweep(std::vector<note> const &notes, Include include)
             }
         }
         last = t;
-        sounding += step;
+        sounding += delta;
         p.max = std::max(p.max, static_cast<std::uint32_t>(std::max(sounding, 0)));
+    };
+    auto end_at = ends.begin();
+    for (auto const &n : notes) {
+        if (!include(n) || !(n.end_seconds > n.start_seconds)) {
+            continue;
+        }
+        for (; end_at != ends.end() && *end_at <= n.start_seconds; ++end_at) {
+            step(*end_at, -1);
+        }
+        step(n.start_seconds, 1);
+    }
+    for (; end_at != ends.end(); ++end_at) {
+        step(*end_at, -1);
     }
     if (sounding_time > 0) {
         p.mean = weighted / sounding_time;
@@ -86,13 +104,14 @@ note_stats compute_note_stats(note_list const &notes, std::uint16_t drum_mask)
     s.stdev_velocity = std::sqrt(std::max(0.0, sum_sq / count - s.mean_velocity * s.mean_velocity));
     s.notes_per_second = last > first ? count / (last - first) : 0.0;
 
-    auto const all = sweep(notes.notes, [](note const &) { return true; });
+    thread_local std::vector<double> ends; // scratch reused across calls; the result does not depend on it
+    auto const all = sweep(notes.notes, [](note const &) { return true; }, ends);
     s.max_polyphony = std::max<std::uint32_t>(all.max, 1);
     s.mean_polyphony = all.mean;
     bool const any_drums = std::any_of(notes.notes.begin(), notes.notes.end(),
                                        [&](note const &n) { return ((drum_mask >> n.channel) & 1U) != 0; });
     auto const pitched =
-        any_drums ? sweep(notes.notes, [&](note const &n) { return ((drum_mask >> n.channel) & 1U) == 0; }) : all;
+        any_drums ? sweep(notes.notes, [&](note const &n) { return ((drum_mask >> n.channel) & 1U) == 0; }, ends) : all;
     s.monophonic = pitched.overlap_share < MONOPHONIC_OVERLAP;
 
     for (std::uint8_t ch = 0; ch < 16; ++ch) {
