@@ -98,6 +98,8 @@ void parse_stage(file_item &item, bool analyze_too)
         if (analyze_too) {
             item.analysis = analyze(*result.file);
             item.analyzed = true;
+            // Per-beat chords are not stored (the bar progression is): do not hold them until the batch commits.
+            std::vector<chord>{}.swap(item.analysis.chords.beats);
         }
         item.state = item_state::parsed;
     }
