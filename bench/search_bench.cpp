@@ -1,6 +1,6 @@
 // Search latency: a fixed mix of QUERIES queries (single word, two words, phrase, prefix,
 // facet-only, text + facets, no hit) run by CLIENTS concurrent clients, each with its own
-// connection, through midilib's search_library(). One warm-up pass, then the timed pass.
+// connection, through midilib's library_searcher. One warm-up pass, then the timed pass.
 // Usage: search_bench CONNINFO [CLIENTS] [QUERIES]. Prints one JSON line.
 
 #include "db/connection_pool.hpp"
@@ -135,9 +135,10 @@ int main(int argc, char **argv)
         for (std::size_t c = 0; c < clients; ++c) {
             threads.emplace_back([&, c] {
                 auto cx = open_connection(conninfo, fmt::format("midilib.bench/S{}", c + 1));
+                library_searcher searcher{*cx};
                 for (std::size_t i = c; i < n; i += clients) {
                     auto const t0 = std::chrono::steady_clock::now();
-                    hits[i] = search_library(*cx, mix[i].request).hits.size();
+                    hits[i] = searcher.find(mix[i].request).hits.size();
                     latencies[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
                 }
             });

@@ -25,8 +25,9 @@ constexpr char const *COUNT = "SELECT (SELECT count(*) FROM midi_files), (SELECT
                               " (SELECT count(*) FROM import_errors)";
 
 constexpr char const *HIT_COLUMNS =
-    "s.file_id, s.path, s.duration_seconds, s.tempo_bpm, coalesce(s.key_name, ''), coalesce(s.time_signature, ''),"
-    " s.track_count, coalesce(s.has_drums, false)";
+    "s.file_id, s.path, s.duration_seconds, s.tempo_bpm, coalesce(s.key_name, '') AS key_name,"
+    " coalesce(s.time_signature, '') AS time_signature, s.track_count, coalesce(s.has_drums, false) AS has_drums";
+
 
 /// Builds a statement with numbered parameters.
 class statement
@@ -257,11 +258,9 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
             page = "(r.rank < " + rank + "::real OR (r.rank = " + rank + "::real AND r.file_id > " +
                    st.param(std::to_string(after->id)) + "::bigint))";
         }
-        sql = fmt::format("WITH q AS MATERIALIZED (SELECT {0} AS query),"
-                          " candidates AS (SELECT s.file_id FROM file_search s, q WHERE s.document @@ q.query AND {1}"
-                          " LIMIT {2})"
+        sql = fmt::format("WITH q AS MATERIALIZED (SELECT {0} AS query)"
                           " SELECT * FROM (SELECT {3}, ts_rank_cd(s.document, q.query) AS rank"
-                          " FROM candidates c JOIN file_search s USING (file_id), q) r"
+                          " FROM file_search s, q WHERE s.document @@ q.query AND {1} LIMIT {2}) r"
                           " WHERE {4} ORDER BY r.rank DESC, r.file_id LIMIT {5}",
                           query, facets, MAX_CANDIDATES, HIT_COLUMNS, page, r.limit);
         return {sql, st.params()};
@@ -284,15 +283,34 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
     return {sql, st.params()};
 }
 
+library_searcher::library_searcher(pqxx::connection &cx) : m_cx(cx)
+{
+    // Plans depend on the words searched for (a rare word: the GIN index; a word in half the
+    // library with a narrow facet: the facet's index). A generic plan would pick one for all.
+    pqxx::nontransaction tx{m_cx};
+    tx.exec0("SET plan_cache_mode = force_custom_plan");
+}
+
 search_page search_library(pqxx::connection &cx, search_request const &r)
 {
+    return library_searcher{cx}.find(r);
+}
+
+search_page library_searcher::find(search_request const &r)
+{
+    auto &cx = m_cx;
     auto const [sql, params] = search_statement(r);
     search_page page;
     pqxx::result rows;
     {
+        // Each statement shape is parsed once per connection (and planned per call).
+        auto [it, added] = m_prepared.try_emplace(sql, fmt::format("midilib_search_{}", m_prepared.size()));
+        if (added) {
+            cx.prepare(it->second, sql);
+        }
         pqxx::nontransaction one{cx}; // a single statement: no BEGIN/COMMIT round trips
         log_sql("search", sql);
-        rows = one.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        rows = one.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params));
     }
     bool const text = r.text.find_first_not_of(" \t") != std::string::npos;
     page.hits = read_hits(rows, text ? 'r' : 'v', text ? "" : choose_order(r).column);

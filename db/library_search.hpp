@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <utility>
 #include <string>
@@ -49,9 +50,26 @@ struct search_page
     bool fuzzy = false; ///< the text matched nothing; these are file names similar to it (typos)
 };
 
-/// Runs @p request: full text over a capped candidate set ranked by ts_rank_cd, or facets
-/// alone in index order; keyset pagination; a trigram fallback when the text finds nothing.
-/// \throws std::invalid_argument for a malformed cursor or filter.
+/**
+ * Searches on one connection, keeping each statement shape prepared (parsed once), for
+ * clients that run many searches.
+ */
+class library_searcher
+{
+public:
+    explicit library_searcher(pqxx::connection &cx);
+
+    /// Runs @p request: full text over a capped candidate set ranked by ts_rank_cd, or facets
+    /// alone in index order; keyset pagination; a trigram fallback when the text finds nothing.
+    /// \throws std::invalid_argument for a malformed cursor or filter.
+    search_page find(search_request const &request);
+
+private:
+    pqxx::connection &m_cx;
+    std::map<std::string, std::string> m_prepared; ///< statement text -> prepared name
+};
+
+/// One search on @p cx (a library_searcher for one request).
 search_page search_library(pqxx::connection &cx, search_request const &request);
 
 /// The statement and parameters @p request runs (the text query, not the fallback), for EXPLAIN.
