@@ -2,14 +2,6 @@
 
 namespace midilib {
 
-namespace {
-
-/// A buffer above this capacity is freed when its item is recycled, so that one huge
-/// file does not pin its memory for the rest of the run; smaller ones are kept for reuse.
-constexpr std::size_t MAX_KEPT_BUFFER_BYTES = 1024 * 1024;
-
-} // namespace
-
 file_item *item_pool::acquire()
 {
     file_item *item = nullptr;
@@ -27,10 +19,7 @@ void item_pool::release(file_item *item) noexcept
     item->path.clear();
     item->size = 0;
     item->mtime_us = 0;
-    item->bytes.clear();
-    if (item->bytes.capacity() > MAX_KEPT_BUFFER_BYTES) {
-        std::vector<std::uint8_t>{}.swap(item->bytes);
-    }
+    std::vector<std::uint8_t>{}.swap(item->bytes);
     item->state = item_state::pending;
     item->facts = file_facts{};
     item->analyzed = false;

@@ -80,7 +80,7 @@ void hash_stage(file_item &item, known_hashes const &known)
     std::memcpy(item.hash.data(), canonical.digest, item.hash.size());
     if (known.contains(item.hash)) {
         item.state = item_state::duplicate;
-        item.bytes.clear();
+        std::vector<std::uint8_t>{}.swap(item.bytes); // freed, not kept: see parse_stage
     }
 }
 
@@ -103,7 +103,10 @@ void parse_stage(file_item &item, bool analyze_too)
         }
         item.state = item_state::parsed;
     }
-    item.bytes.clear();
+    // Freed, not kept for the item's next file: thousands of items wait in batches, and each
+    // keeping the capacity of the largest file it ever held grew an import of a million files
+    // to 890 MB. Only the files between read and parse hold bytes now.
+    std::vector<std::uint8_t>{}.swap(item.bytes);
 }
 
 known_hashes::known_hashes() : m_slots(SLOTS) {}
