@@ -11,9 +11,11 @@ CREATE EXTENSION IF NOT EXISTS unaccent;
 -- Names are not prose: 'simple' keeps every word as written (no stemming that would turn
 -- "kicks" into "kick" but also "bass" into "bas", no stop words that would drop "a" from
 -- "A minor"), and unaccent lets "Für Elise" be found by "fur elise".
+-- Only words with non-ASCII letters go through unaccent (an ASCII word has no accent to
+-- strip, and the dictionary lookup was a quarter of the cost of building a document).
 CREATE TEXT SEARCH CONFIGURATION midilib_names (COPY = pg_catalog.simple);
 ALTER TEXT SEARCH CONFIGURATION midilib_names
-    ALTER MAPPING FOR word, hword, hword_part, asciiword, asciihword, hword_asciipart WITH unaccent, simple;
+    ALTER MAPPING FOR word, hword, hword_part WITH unaccent, simple;
 
 -- Words of a name: split at camelCase and letter/digit boundaries and at anything that is
 -- not a letter or digit ("DeepHouse_Kick128-C" -> "Deep House Kick 128 C"), followed by the
