@@ -75,21 +75,7 @@ void copy_buffer::real(double value)
 
 void copy_buffer::real_array(std::span<double const> values)
 {
-    separator();
-    m_buf += '{';
-    bool first = true;
-    for (double const v : values) {
-        if (!first) {
-            m_buf += ',';
-        }
-        first = false;
-        if (std::isfinite(v)) {
-            fmt::format_to(std::back_inserter(m_buf), "{}", v);
-        } else {
-            m_buf += "NULL";
-        }
-    }
-    m_buf += '}';
+    number_array(values, [](double v) { return !std::isfinite(v); });
 }
 
 void copy_buffer::null()
@@ -137,21 +123,7 @@ void copy_buffer::text_array(std::span<std::string const> values)
 
 void copy_buffer::int_array(std::span<std::int16_t const> values, bool negative_is_null)
 {
-    separator();
-    m_buf += '{';
-    bool first = true;
-    for (auto const v : values) {
-        if (!first) {
-            m_buf += ',';
-        }
-        first = false;
-        if (negative_is_null && v < 0) {
-            m_buf += "NULL";
-        } else {
-            fmt::format_to(std::back_inserter(m_buf), "{}", v);
-        }
-    }
-    m_buf += '}';
+    number_array(values, [negative_is_null](std::int16_t v) { return negative_is_null && v < 0; });
 }
 
 void copy_buffer::end_row()

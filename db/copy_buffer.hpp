@@ -1,9 +1,11 @@
 #pragma once
 /// Rows encoded in PostgreSQL's COPY text format, sent to the server in large chunks.
 
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,6 +56,27 @@ public:
 private:
     void separator();
     void escaped(std::string_view value);
+
+    /// An array field of numbers; elements for which @p is_null holds are written as NULL.
+    template <typename T, typename IsNull>
+    void number_array(std::span<T const> values, IsNull is_null)
+    {
+        separator();
+        m_buf += '{';
+        bool first = true;
+        for (T const v : values) {
+            if (!first) {
+                m_buf += ',';
+            }
+            first = false;
+            if (is_null(v)) {
+                m_buf += "NULL";
+            } else {
+                fmt::format_to(std::back_inserter(m_buf), "{}", v);
+            }
+        }
+        m_buf += '}';
+    }
 
     std::string m_buf;
     std::size_t m_rows = 0;

@@ -18,8 +18,10 @@ namespace midilib {
 
 /// Files between the source and a committed batch. Must exceed (writers + 2) x
 /// MAX_BATCH_ROWS so that batches fill while others are written; each item in flight
-/// holds only its facts (file bytes are freed after parsing), about 1-2 KiB.
-constexpr std::size_t MAX_FILES_IN_FLIGHT = 12000;
+/// holds its facts and analysis (file bytes are freed after parsing), a few KiB. Measured:
+/// 6,000 with batches of 1,000 imports the corpus 1.2x faster than 12,000 with batches of
+/// 2,000 (smaller batches keep both writers busy) at 10 MB less peak memory.
+constexpr std::size_t MAX_FILES_IN_FLIGHT = 6000;
 
 /// What the stages share.
 struct import_context
