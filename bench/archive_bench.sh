@@ -4,20 +4,21 @@
 # medians and their ratio (issue target: zip >= 80 % of the loose rate).
 # Usage: bench/archive_bench.sh [CORPUS] [ROUNDS]   (run tools/build.sh first)
 set -euo pipefail
+bin=${MIDILIB_BUILD:-build} # the build folder (bench/run uses a Release build)
 cd "$(dirname "$0")/.."
 corpus=$(realpath "${1:-../shared/corpus}")
 rounds=${2:-5}
 tmp=$(mktemp -d /tmp/midilib-bench-XXXXXX)
 chmod 755 "$tmp" # the server runs as postgres when root
-trap 'for d in "$tmp"/pg*; do build/midilib --data-dir "$d" db stop >/dev/null 2>&1 || true; done; rm -rf "$tmp"' EXIT
+trap 'for d in "$tmp"/pg*; do "$bin"/midilib --data-dir "$d" db stop >/dev/null 2>&1 || true; done; rm -rf "$tmp"' EXIT
 (cd "$corpus" && zip -qr "$tmp/corpus.zip" .)
 for i in $(seq "$rounds"); do
     for kind in loose zip; do
         d="$tmp/pg-$kind-$i"
-        build/midilib -q --data-dir "$d" db start >/dev/null
+        "$bin"/midilib -q --data-dir "$d" db start >/dev/null
         src=$([ "$kind" = loose ] && echo "$corpus" || echo "$tmp/corpus.zip")
-        build/midilib -q --data-dir "$d" import --json "$src" >> "$tmp/$kind.jsonl"
-        build/midilib --data-dir "$d" db stop >/dev/null
+        "$bin"/midilib -q --data-dir "$d" import --json "$src" >> "$tmp/$kind.jsonl"
+        "$bin"/midilib --data-dir "$d" db stop >/dev/null
     done
 done
 python3 - "$tmp/loose.jsonl" "$tmp/zip.jsonl" "$(stat -c %s "$tmp/corpus.zip")" <<'PY'

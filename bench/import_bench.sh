@@ -5,6 +5,7 @@
 # Usage: bench/import_bench.sh [CORPUS] [ROUNDS] [IMPORT OPTIONS...]   (run tools/build.sh first)
 # e.g. bench/import_bench.sh ../shared/corpus 5 --no-analyze
 set -euo pipefail
+bin=${MIDILIB_BUILD:-build} # the build folder (bench/run uses a Release build)
 cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpus}
 rounds=${2:-5}
@@ -12,12 +13,12 @@ shift $(( $# > 2 ? 2 : $# ))
 options=("$@")
 tmp=$(mktemp -d /tmp/midilib-bench-XXXXXX)
 chmod 755 "$tmp" # the server runs as postgres when root
-trap 'for d in "$tmp"/pg*; do build/midilib --data-dir "$d" db stop >/dev/null 2>&1 || true; done; rm -rf "$tmp"' EXIT
+trap 'for d in "$tmp"/pg*; do "$bin"/midilib --data-dir "$d" db stop >/dev/null 2>&1 || true; done; rm -rf "$tmp"' EXIT
 for i in $(seq "$rounds"); do
-    build/midilib -q --data-dir "$tmp/pg$i" db start >/dev/null
-    build/midilib -q --data-dir "$tmp/pg$i" import --json "${options[@]}" "$corpus" >> "$tmp/runs.jsonl"
-    build/midilib -q --data-dir "$tmp/pg$i" import --json "${options[@]}" "$corpus" >> "$tmp/reruns.jsonl"
-    build/midilib --data-dir "$tmp/pg$i" db stop >/dev/null
+    "$bin"/midilib -q --data-dir "$tmp/pg$i" db start >/dev/null
+    "$bin"/midilib -q --data-dir "$tmp/pg$i" import --json "${options[@]}" "$corpus" >> "$tmp/runs.jsonl"
+    "$bin"/midilib -q --data-dir "$tmp/pg$i" import --json "${options[@]}" "$corpus" >> "$tmp/reruns.jsonl"
+    "$bin"/midilib --data-dir "$tmp/pg$i" db stop >/dev/null
 done
 python3 - "$tmp/runs.jsonl" "$tmp/reruns.jsonl" "${options[@]}" <<'PY'
 import json, statistics, sys

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Queue benchmarks on a fresh embedded database holding the corpus (imported --no-analyze):
-#   1. claim + ack without analysis (build/bench/queue_bench, 4 threads, batches of 200)
+#   1. claim + ack without analysis ("$bin"/bench/queue_bench, 4 threads, batches of 200)
 #   2. end to end: every file analyzed through the queue by WORKERS `midilib worker --once`
 #      processes (--jobs 1 each), median of ROUNDS; files/s = jobs done / wall time.
 # Prints one JSON line each.  Usage: bench/queue_bench.sh [CORPUS] [WORKERS] [ROUNDS]
 set -euo pipefail
+bin=${MIDILIB_BUILD:-build} # the build folder (bench/run uses a Release build)
 cd "$(dirname "$0")/.."
 corpus=$(realpath "${1:-../shared/corpus}")
 workers=${2:-2}
 rounds=${3:-5}
 tmp=$(mktemp -d /tmp/midilib-bench-XXXXXX)
 chmod 755 "$tmp" # the server runs as postgres when root
-trap 'build/midilib --data-dir "$tmp/pg" db stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-m() { build/midilib -q --data-dir "$tmp/pg" "$@"; }
+trap '"$bin"/midilib --data-dir "$tmp/pg" db stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+m() { "$bin"/midilib -q --data-dir "$tmp/pg" "$@"; }
 m import --no-analyze --json "$corpus" > /dev/null
-build/bench/queue_bench "$(m db url)" 4 200 5
+"$bin"/bench/queue_bench "$(m db url)" 4 200 5
 files=$(psql -X -At "$(m db url)" -c "SELECT count(*) FROM midi_files")
 for i in $(seq "$rounds"); do
     m analyze --requeue --all > /dev/null

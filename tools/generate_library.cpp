@@ -163,7 +163,7 @@ int main(int argc, char **argv)
                                                              static_cast<std::streamsize>(data.size()));
         bytes += data.size();
     }
-    fmt::print("{{\"generated\":{},\"bytes\":{},\"sources\":{},\"out\":\"{}\"}}\n", n, bytes, sources.size(),
+    fmt::print("{{\"bench\":\"generate\",\"generated\":{},\"bytes\":{},\"sources\":{},\"out\":\"{}\"}}\n", n, bytes, sources.size(),
                out_dir.string());
     return 0;
 }
