@@ -131,9 +131,10 @@ TEST_F(queue_test, killed_worker_jobs_return_after_the_lease)
     }
     EXPECT_EQ(db.count_rows("analysis_jobs", "state <> 'done'"), 0);
     EXPECT_EQ(db.count_rows("file_analysis"), files);
-    if (orphaned > 0) {
-        EXPECT_EQ(db.count_rows("analysis_jobs", "attempts = 2"), orphaned); // claimed again exactly once
-    }
+    // Each orphaned job was claimed again once at most. (Fewer than `orphaned` when the
+    // victim's last ack had reached the server before the kill and commits after our count.)
+    EXPECT_LE(db.count_rows("analysis_jobs", "attempts = 2"), orphaned);
+    EXPECT_EQ(db.count_rows("analysis_jobs", "attempts > 2"), 0);
     EXPECT_EQ(analysis_fingerprint(db), clean_fingerprint());
 }
 
