@@ -33,28 +33,29 @@ void log_failure(file_item const &item)
 
 } // namespace
 
-void read_stage(file_item &item)
+bool read_file(std::string const &path, std::vector<std::uint8_t> &bytes, std::string &error)
 {
-    if (item.state != item_state::pending || item.preloaded) {
-        return;
-    }
-    int const fd = ::open(item.fs_path.c_str(), O_RDONLY | O_CLOEXEC);
+    int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        item.fail("read", std::strerror(errno));
-        log_failure(item);
-        return;
+        error = std::strerror(errno);
+        return false;
     }
     struct stat st{};
-    if (::fstat(fd, &st) != 0 || st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > MAX_FILE_BYTES) {
-        item.fail("read", fmt::format("file is larger than the {} MiB limit", MAX_FILE_BYTES >> 20U));
-        ::close(fd);
-        log_failure(item);
-        return;
+    if (::fstat(fd, &st) != 0) {
+        error = std::strerror(errno);
+    } else if (!S_ISREG(st.st_mode)) {
+        error = "not a regular file";
+    } else if (static_cast<std::uint64_t>(st.st_size) > MAX_FILE_BYTES) {
+        error = fmt::format("file is larger than the {} MiB limit", MAX_FILE_BYTES >> 20U);
     }
-    item.bytes.resize(static_cast<std::size_t>(st.st_size));
+    if (!error.empty()) {
+        ::close(fd);
+        return false;
+    }
+    bytes.resize(static_cast<std::size_t>(st.st_size));
     std::size_t got = 0;
-    while (got < item.bytes.size()) {
-        auto const n = ::read(fd, item.bytes.data() + got, item.bytes.size() - got);
+    while (got < bytes.size()) {
+        auto const n = ::read(fd, bytes.data() + got, bytes.size() - got);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -64,9 +65,31 @@ void read_stage(file_item &item)
         got += static_cast<std::size_t>(n);
     }
     ::close(fd);
-    // The file may have changed since it was stat'ed: hash and store what was read.
-    item.bytes.resize(got);
-    item.size = got;
+    bytes.resize(got); // the file may have shrunk since the fstat: what was read is what counts
+    return true;
+}
+
+std::array<std::uint8_t, 16> content_hash(std::span<std::uint8_t const> bytes)
+{
+    XXH128_canonical_t canonical;
+    XXH128_canonicalFromHash(&canonical, XXH3_128bits(bytes.data(), bytes.size()));
+    std::array<std::uint8_t, 16> out{};
+    std::memcpy(out.data(), canonical.digest, out.size());
+    return out;
+}
+
+void read_stage(file_item &item)
+{
+    if (item.state != item_state::pending || item.preloaded) {
+        return;
+    }
+    std::string error;
+    if (!read_file(item.fs_path, item.bytes, error)) {
+        item.fail("read", std::move(error));
+        log_failure(item);
+        return;
+    }
+    item.size = item.bytes.size(); // hash and store what was read
 }
 
 void hash_stage(file_item &item, known_hashes const &known)
@@ -74,10 +97,7 @@ void hash_stage(file_item &item, known_hashes const &known)
     if (item.state != item_state::pending) {
         return;
     }
-    auto const h = XXH3_128bits(item.bytes.data(), item.bytes.size());
-    XXH128_canonical_t canonical;
-    XXH128_canonicalFromHash(&canonical, h);
-    std::memcpy(item.hash.data(), canonical.digest, item.hash.size());
+    item.hash = content_hash(item.bytes);
     if (known.contains(item.hash)) {
         item.state = item_state::duplicate;
         std::vector<std::uint8_t>{}.swap(item.bytes); // freed, not kept: see parse_stage

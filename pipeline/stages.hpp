@@ -8,6 +8,7 @@
 #include <memory>
 #include <shared_mutex>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace midilib {
@@ -16,7 +17,14 @@ namespace midilib {
 /// also pin that much memory per file in flight).
 constexpr std::uint64_t MAX_FILE_BYTES = 64ULL * 1024 * 1024;
 
-/// Reads the file into the item's (reused) buffer.
+/// Reads the whole regular file at @p path (at most MAX_FILE_BYTES) into @p bytes.
+/// \returns false, with a one-sentence @p error, when it cannot.
+bool read_file(std::string const &path, std::vector<std::uint8_t> &bytes, std::string &error);
+
+/// XXH3-128 of @p bytes as the 16 big-endian digest bytes stored in midi_files.hash.
+std::array<std::uint8_t, 16> content_hash(std::span<std::uint8_t const> bytes);
+
+/// Reads the item's file into its buffer (archive members are already in memory).
 void read_stage(file_item &item);
 
 /// Hashes the bytes (XXH3-128); marks the item a duplicate when @p known holds the hash.

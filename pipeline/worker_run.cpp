@@ -3,6 +3,7 @@
 #include "analyzers/analysis.hpp"
 #include "db/connection_pool.hpp"
 #include "pipeline/archive_reader.hpp"
+#include "pipeline/stages.hpp"
 #include "smf/reader.hpp"
 
 #include <oneapi/tbb/flow_graph.h>
@@ -11,13 +12,11 @@
 #include <oneapi/tbb/task_arena.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -31,9 +30,6 @@ using clock_type = std::chrono::steady_clock;
 /// Batches between claim and ack: one being analyzed while the previous is written and
 /// the next is claimed.
 constexpr std::size_t BATCHES_IN_FLIGHT = 2;
-
-/// Largest file a job reads (as the importer).
-constexpr std::uint64_t MAX_FILE_BYTES = std::uint64_t{64} << 20U;
 
 /// How often a worker looks for jobs whose worker died (expired leases).
 constexpr auto REAP_EVERY = std::chrono::seconds{1};
@@ -129,30 +125,10 @@ private:
     std::unique_ptr<listener> m_listener;
 };
 
-bool read_regular_file(std::string const &path, std::vector<std::uint8_t> &bytes, std::string &error)
-{
-    struct stat st{};
-    if (::stat(path.c_str(), &st) != 0) {
-        error = std::strerror(errno);
-        return false;
-    }
-    if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > MAX_FILE_BYTES) {
-        error = S_ISREG(st.st_mode) ? "file is larger than the 64 MiB limit" : "not a regular file";
-        return false;
-    }
-    std::ifstream in{path, std::ios::binary};
-    bytes.resize(static_cast<std::size_t>(st.st_size));
-    if (!in.read(reinterpret_cast<char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
-        error = "cannot read the file";
-        return false;
-    }
-    return true;
-}
-
 /// Reads a stored path: a file, or a member of an archive ("pack.zip!/a/b.mid").
 bool read_stored_path(std::string const &path, std::vector<std::uint8_t> &bytes, std::string &error)
 {
-    if (read_regular_file(path, bytes, error)) {
+    if (read_file(path, bytes, error)) {
         return true;
     }
     auto const bang = path.find("!/");
@@ -190,10 +166,7 @@ std::string do_job(claimed_job const &job, file_item &item)
             reasons += (reasons.empty() ? "" : "; ") + path + ": " + error;
             continue;
         }
-        auto const h = XXH3_128bits(item.bytes.data(), item.bytes.size());
-        XXH128_canonical_t canonical;
-        XXH128_canonicalFromHash(&canonical, h);
-        if (std::memcmp(canonical.digest, job.hash.data(), job.hash.size()) != 0) {
+        if (content_hash(item.bytes) != job.hash) {
             reasons += (reasons.empty() ? "" : "; ") + path + ": changed since it was imported";
             continue;
         }
