@@ -8,7 +8,11 @@ namespace midilib {
 
 analysis_result analyze(smf_file const &file)
 {
-    tempo_map const map{file};
+    return analyze(file, tempo_map{file});
+}
+
+analysis_result analyze(smf_file const &file, tempo_map const &map)
+{
     // Scratch reused by the calls on one thread (capacity only: both are refilled from scratch below),
     // so a batch of files does not reallocate the note and bar arrays per file.
     thread_local note_list notes;

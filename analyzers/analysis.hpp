@@ -6,6 +6,7 @@
 #include "analyzers/key.hpp"
 #include "analyzers/note_stats.hpp"
 #include "analyzers/tempo_estimate.hpp"
+#include "analyzers/tempo_map.hpp"
 #include "smf/reader.hpp"
 
 #include <cstdint>
@@ -29,5 +30,8 @@ struct analysis_result
 
 /// Runs every analyzer over @p file. Never throws on odd input; reuses per-thread scratch between calls.
 analysis_result analyze(smf_file const &file);
+
+/// The same, with the file's tempo map already built.
+analysis_result analyze(smf_file const &file, tempo_map const &map);
 
 } // namespace midilib

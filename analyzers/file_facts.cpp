@@ -51,6 +51,11 @@ void summarize_tempo(tempo_map const &map, file_facts &f)
 
 file_facts extract_facts(smf_file const &file)
 {
+    return extract_facts(file, tempo_map{file});
+}
+
+file_facts extract_facts(smf_file const &file, tempo_map const &map)
+{
     file_facts f;
     f.programs.fill(-1);
     f.format = file.header.format;
@@ -118,7 +123,6 @@ file_facts extract_facts(smf_file const &file)
             }
         }
     }
-    tempo_map const map{file};
     f.duration_seconds = map.seconds_at(f.duration_ticks);
     summarize_tempo(map, f);
     return f;

@@ -1,6 +1,7 @@
 #pragma once
 /// The per-file metadata stored in midi_files: one pass over every event.
 
+#include "analyzers/tempo_map.hpp"
 #include "smf/reader.hpp"
 
 #include <array>
@@ -55,5 +56,9 @@ constexpr std::size_t MAX_TEXT_BYTES_PER_KIND = 16 * 1024;
 
 /// Walks every event of @p file once and fills file_facts (warnings start as a copy of file.warnings).
 file_facts extract_facts(smf_file const &file);
+
+/// The same, with the file's tempo map already built (the import builds it once for the facts
+/// and the analysis).
+file_facts extract_facts(smf_file const &file, tempo_map const &map);
 
 } // namespace midilib
