@@ -20,13 +20,6 @@ constexpr std::size_t READ_BLOCK = 64 * 1024;
 /// Bytes read from each member to judge it by content.
 constexpr std::size_t HEAD_BYTES = 16;
 
-bool ends_with_nocase(std::string_view s, std::string_view suffix) noexcept
-{
-    return s.size() >= suffix.size() &&
-           std::equal(suffix.begin(), suffix.end(), s.end() - static_cast<std::ptrdiff_t>(suffix.size()),
-                      [](char a, char b) { return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b))); });
-}
-
 bool starts_with(std::span<std::uint8_t const> head, std::string_view magic) noexcept
 {
     return head.size() >= magic.size() && std::memcmp(head.data(), magic.data(), magic.size()) == 0;

@@ -36,19 +36,19 @@ bool starts_like_midi(int dir_fd, char const *name) noexcept
 
 } // namespace
 
+bool ends_with_nocase(std::string_view name, std::string_view suffix) noexcept
+{
+    return name.size() >= suffix.size() &&
+           std::equal(suffix.begin(), suffix.end(), name.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+                      [](char a, char b) { return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b))); });
+}
+
 bool is_midi_file_name(std::string_view name) noexcept
 {
     static constexpr std::array<std::string_view, 5> EXTENSIONS{".mid", ".midi", ".kar", ".rmi", ".smf"};
-    auto const dot = name.rfind('.');
-    if (dot == std::string_view::npos || dot == 0) {
-        return false;
-    }
-    auto const ext = name.substr(dot);
-    return std::any_of(EXTENSIONS.begin(), EXTENSIONS.end(), [ext](std::string_view e) {
-        return e.size() == ext.size() && std::equal(e.begin(), e.end(), ext.begin(), [](char a, char b) {
-                   return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b)));
-               });
-    });
+    // ".mid" alone is a hidden file's name, not an extension
+    return std::any_of(EXTENSIONS.begin(), EXTENSIONS.end(),
+                       [name](auto ext) { return name.size() > ext.size() && ends_with_nocase(name, ext); });
 }
 
 folder_walk::folder_walk(std::vector<std::filesystem::path> roots, bool stat_files)

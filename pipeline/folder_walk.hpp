@@ -9,6 +9,9 @@
 
 namespace midilib {
 
+/// True when @p name ends with @p suffix, ignoring the case of @p name (@p suffix is lower case).
+bool ends_with_nocase(std::string_view name, std::string_view suffix) noexcept;
+
 /// True for the file names the importer picks up inside folders (.mid .midi .kar .rmi .smf, any case).
 bool is_midi_file_name(std::string_view name) noexcept;
 
