@@ -73,7 +73,8 @@ void setup_logging(global_options const &g)
     }
     auto logger = std::make_shared<spdlog::logger>("midilib", sinks.begin(), sinks.end());
     logger->set_level(g.verbose > 1 ? spdlog::level::trace : spdlog::level::debug);
-    logger->set_pattern(std::getenv("MIDILIB_LOG_TIME") ? "%H:%M:%S.%f %t %^%l%$: %v" : "%^%l%$: %v");
+    // -vv (trace) is for timing the phases: each line gets its time and thread.
+    logger->set_pattern(g.verbose > 1 ? "%H:%M:%S.%f %t %^%l%$: %v" : "%^%l%$: %v");
     spdlog::set_default_logger(logger);
     set_log_sql(g.log_sql);
 }
