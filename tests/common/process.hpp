@@ -3,7 +3,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace midilib::testing {
@@ -20,6 +22,21 @@ child spawn(std::vector<std::string> const &args);
 
 /// Waits for @p c; returns its exit code, or 128+signal.
 int wait_for(child const &c);
+
+/// Polls @p pred every 5 ms until it holds (true) or @p limit passes (false): for catching a
+/// child process half-way through its work.
+template <typename Pred>
+bool wait_until(Pred const &pred, std::chrono::seconds limit = std::chrono::seconds{60})
+{
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    return false;
+}
 
 /// Runs @p args to completion; returns {exit code, stdout}.
 std::pair<int, std::string> run(std::vector<std::string> const &args);

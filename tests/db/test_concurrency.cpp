@@ -76,12 +76,7 @@ TEST_F(concurrency_test, sigkill_then_rerun_equals_clean_run)
     temp_database db;
     // One connection makes the run slow enough to be caught between batches.
     auto const victim = spawn(import_command(db, {"--connections", "1"}));
-    long seen = 0;
-    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-    while (seen == 0 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds{5});
-        seen = db.count_rows("midi_file_paths");
-    }
+    wait_until([&] { return db.count_rows("midi_file_paths") > 0; }); // the first batch is committed
     ::kill(victim.pid, SIGKILL);
     EXPECT_EQ(wait_for(victim), 128 + SIGKILL);
     auto const after_kill = db.count_rows("midi_file_paths") + db.count_rows("import_errors");
@@ -103,12 +98,7 @@ TEST_F(concurrency_test, sigint_commits_what_is_in_flight_and_rerun_completes)
 
     temp_database db;
     auto const victim = spawn(import_command(db, {"--connections", "1", "--json"}));
-    long seen = 0;
-    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-    while (seen == 0 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds{5});
-        seen = db.count_rows("midi_file_paths");
-    }
+    wait_until([&] { return db.count_rows("midi_file_paths") > 0; }); // the first batch is committed
     ::kill(victim.pid, SIGINT);
     int const code = wait_for(victim);
     std::ifstream out_file{victim.stdout_file};

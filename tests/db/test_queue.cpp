@@ -44,19 +44,6 @@ std::string analysis_fingerprint(temp_database const &db)
                                   " ',' ORDER BY f.hash), '')) FROM file_analysis a JOIN midi_files f ON f.id = a.file_id");
 }
 
-template <typename Pred>
-bool wait_until(Pred const &pred, std::chrono::seconds limit = 60s)
-{
-    auto const deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) {
-            return true;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-    return false;
-}
-
 class queue_test : public ::testing::Test
 {
 protected:
