@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 namespace midilib::testing {
@@ -36,9 +38,17 @@ protected:
             }
         }
         std::sort(sources.begin(), sources.end());
+        // The copies must not be duplicates of the nottingham files imported beside them (a
+        // hit shows one path per content, and which one depends on where the corpus lies), so
+        // each gets an alien chunk, which SMF readers skip, with its own name in it.
         auto const put = [&](std::size_t i, std::string const &rel) {
-            fs::create_directories((s_dir->path() / rel).parent_path());
-            fs::copy_file(sources.at(i), s_dir->path() / rel);
+            auto const to = s_dir->path() / rel;
+            fs::create_directories(to.parent_path());
+            fs::copy_file(sources.at(i), to);
+            std::ofstream out{to, std::ios::binary | std::ios::app};
+            auto const len = static_cast<std::uint32_t>(rel.size());
+            out << "MLtx" << static_cast<char>(len >> 24) << static_cast<char>(len >> 16)
+                << static_cast<char>(len >> 8) << static_cast<char>(len) << rel;
         };
         put(0, "Deep House Pack/Deep_House_Kick_128_C.mid");
         put(1, "Deep House Pack/SynthBassLoop140.mid");
