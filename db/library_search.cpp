@@ -165,14 +165,22 @@ cursor parse_cursor(std::string const &text)
     auto const first = text.find(':');
     auto const last = text.rfind(':');
     try {
-        if (first == std::string::npos || first != 1) {
+        if (first != 1 || last == first || (text[0] != 'r' && text[0] != 'v' && text[0] != 'i')) {
             throw std::invalid_argument{"format"};
         }
         c.kind = text[0];
-        c.id = std::stoll(text.substr(last + 1));
-        if (last > first) {
-            c.value = text.substr(first + 1, last - first - 1);
-            std::size_t used = 0;
+        auto const id = text.substr(last + 1);
+        std::size_t used = 0;
+        c.id = std::stoll(id, &used);
+        if (used != id.size()) {
+            throw std::invalid_argument{"id"};
+        }
+        c.value = text.substr(first + 1, last - first - 1);
+        if (c.kind == 'i') { // "i::<id>": no value
+            if (!c.value.empty()) {
+                throw std::invalid_argument{"value"};
+            }
+        } else {
             (void)std::stod(c.value, &used);
             if (used != c.value.size()) {
                 throw std::invalid_argument{"value"};

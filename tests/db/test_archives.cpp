@@ -132,8 +132,11 @@ TEST_F(archive_test, damaged_encrypted_and_oversized_archives_are_error_rows)
     temp_database loose;
     import_json(loose, {(m_dir.path() / "loose").string()});
     EXPECT_EQ(db.count_rows("midi_files"), loose.count_rows("midi_files"));
-    // The 100 MiB member was never held in memory.
+    // The 100 MiB member was never held in memory. (ASan's shadow memory and quarantine make the
+    // peak RSS of a sanitizer build meaningless here.)
+#ifndef MIDILIB_SANITIZED
     EXPECT_LT(summary["peak_rss_mb"].get<double>(), 80.0) << summary.dump();
+#endif
     std::cout << "errors: "
               << db.scalar<std::string>("SELECT string_agg(path || ': ' || reason, E'\\n' ORDER BY path) FROM import_errors"
                                         " WHERE path NOT LIKE '%good.zip%'")
