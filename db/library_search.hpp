@@ -1,6 +1,8 @@
 #pragma once
-/// A first, simple search over the library: substring match on paths and track names.
-/// (Full-text search with ranking and facets replaces it; see issue 5.)
+/// Search over the library: full text on the weighted tsvector of file_search, facet filters
+/// on covering indexes, ranking of a capped candidate set, keyset pages, and a trigram fallback
+/// on file names. search_statement() builds the SQL and its parameters; search_library() runs it.
+/// See docs/search.md.
 
 #include <pqxx/pqxx>
 
