@@ -17,7 +17,7 @@ tools/install-deps.sh
 
 asan() {
     cmake -S . -B build-asan -DMIDILIB_SANITIZE=address,undefined -DMIDILIB_WERROR=ON >/dev/null
-    cmake --build build-asan -j"$(nproc)"
+    cmake --build build-asan -j"$(nproc)" --target midilib unit_tests db_tests
     ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
     LSAN_OPTIONS="suppressions=$repo/tools/sanitizers/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
