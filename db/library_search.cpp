@@ -1,12 +1,14 @@
 #include "db/library_search.hpp"
 
 #include "db/sql_text.hpp"
+#include "smf/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <stdexcept>
 
 namespace midilib {
@@ -243,8 +245,44 @@ std::vector<search_hit> read_hits(pqxx::result const &rows, char kind, std::stri
 
 } // namespace
 
-std::pair<std::string, std::vector<std::string>> search_statement(search_request const &r)
+namespace {
+
+/// Longest query text taken, in bytes: a few hundred words. Longer text is refused rather than
+/// handed to PostgreSQL as a tsquery of thousands of terms.
+constexpr std::size_t MAX_QUERY_BYTES = 4096;
+
+/**
+ * The request as PostgreSQL may receive it. Text from the command line is bytes: like text
+ * inside files, what is not UTF-8 is decoded as Windows-1252 and NUL bytes are dropped (libpq
+ * would otherwise cut a parameter at the NUL, and the server rejects invalid UTF-8). A range
+ * with a NaN end is refused.
+ */
+search_request normalized(search_request r)
 {
+    if (r.text.size() > MAX_QUERY_BYTES) {
+        throw std::invalid_argument{fmt::format("the query is {} bytes long; midilib search takes up to {}",
+                                                r.text.size(), MAX_QUERY_BYTES)};
+    }
+    r.text = to_utf8(r.text);
+    r.after = to_utf8(r.after);
+    for (auto *o : {&r.time_signature, &r.instrument, &r.folder}) {
+        if (*o) {
+            **o = to_utf8(**o);
+        }
+    }
+    for (auto const &[range, name] : {std::pair{&r.bpm, "--bpm"}, std::pair{&r.duration, "--duration"}}) {
+        if (*range && (std::isnan((*range)->first) || std::isnan((*range)->second))) {
+            throw std::invalid_argument{fmt::format("{}: a range of two numbers, such as 120-130", name)};
+        }
+    }
+    return r;
+}
+
+} // namespace
+
+std::pair<std::string, std::vector<std::string>> search_statement(search_request const &request)
+{
+    search_request const r = normalized(request);
     if (r.limit < 1 || r.limit > 10000) {
         throw std::invalid_argument{"--limit must be between 1 and 10000"};
     }
@@ -304,8 +342,9 @@ search_page search_library(pqxx::connection &cx, search_request const &r)
     return library_searcher{cx}.find(r);
 }
 
-search_page library_searcher::find(search_request const &r)
+search_page library_searcher::find(search_request const &request)
 {
+    search_request const r = normalized(request); // the typo fallback below uses it too
     auto &cx = m_cx;
     auto const [sql, params] = search_statement(r);
     search_page page;

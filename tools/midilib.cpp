@@ -23,10 +23,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <optional>
+#include <string_view>
 
 namespace {
 
@@ -126,14 +129,21 @@ int cmd_import(global_options const &g, import_options opts, bool json, bool no_
     return summary.interrupted ? 130 : 0;
 }
 
-/// "120-130" or "120" as an inclusive range.
+/// "120-130" or "120" as an inclusive range; anything else in the text is an error.
 std::pair<double, double> parse_range(std::string const &text, char const *option)
 {
+    auto const number = [](std::string const &part) {
+        std::size_t used = 0;
+        double const v = std::stod(part, &used);
+        if (used != part.size() || std::isnan(v)) {
+            throw std::invalid_argument{"junk"};
+        }
+        return v;
+    };
     try {
         auto const dash = text.find('-', 1);
-        std::size_t used = 0;
-        double const lo = std::stod(text.substr(0, dash), &used);
-        double const hi = dash == std::string::npos ? lo : std::stod(text.substr(dash + 1));
+        double const lo = number(text.substr(0, dash));
+        double const hi = dash == std::string::npos ? lo : number(text.substr(dash + 1));
         if (hi < lo) {
             throw std::invalid_argument{"order"};
         }
@@ -166,6 +176,9 @@ int cmd_search(global_options const &g, search_cli const &o)
     }
     if (!o.tracks.empty()) {
         auto const t = parse_range(o.tracks, "--tracks");
+        if (t.first < 0 || t.second > std::numeric_limits<int>::max()) {
+            throw std::invalid_argument{fmt::format("--tracks: expected a range like 1-4, got \"{}\"", o.tracks)};
+        }
         r.tracks = std::pair{static_cast<int>(t.first), static_cast<int>(t.second)};
     }
     if (!o.key.empty()) {
@@ -382,6 +395,30 @@ int cmd_migrate(global_options const &g, std::string const &action)
     return 1;
 }
 
+/**
+ * The one line printed when a command fails. Server errors span several lines (HINT, CONTEXT,
+ * the data sent), of which the first and the hint ("Check free disk space.") are what the
+ * user needs. libpqxx 6.4 reports a connection that broke during a statement (server stopped
+ * or crashed, session terminated) as "Could not obtain client encoding: not connected.",
+ * which says neither what happened nor what to do.
+ */
+std::string error_line(std::exception const &e)
+{
+    std::string_view const what = e.what();
+    if (dynamic_cast<pqxx::broken_connection const *>(&e) != nullptr &&
+        what.starts_with("Could not obtain client encoding")) {
+        return "the connection to the database server was lost (the server stopped or crashed, or ended this "
+               "session); work committed before is kept: run the same command again to resume";
+    }
+    std::string line{what.substr(0, what.find('\n'))};
+    if (auto const hint = what.find("\nHINT:"); hint != std::string_view::npos) {
+        auto const text = what.substr(hint + 6);
+        auto const start = std::min(text.find_first_not_of(' '), text.size());
+        line += fmt::format(" ({})", text.substr(start, text.find('\n') - start));
+    }
+    return line;
+}
+
 } // namespace
 
 /**
@@ -526,7 +563,10 @@ int main(int argc, char **argv)
             return cmd_migrate(g, migrate_action);
         }
     } catch (std::exception const &e) {
-        spdlog::error("{}", e.what());
+        spdlog::error("{}", error_line(e));
+        if (error_line(e) != e.what()) {
+            spdlog::debug("the full error: {}", e.what());
+        }
         return 1;
     }
     return 0;
