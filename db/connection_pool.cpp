@@ -48,9 +48,9 @@ connection_pool::lease connection_pool::acquire(std::chrono::milliseconds timeou
         std::unique_lock lock{m_mutex};
         if (!m_freed.wait_for(lock, timeout, [this] { return !m_free.empty(); })) {
             throw std::runtime_error{fmt::format(
-                "no database connection became free within {} s (pool of {}); "
+                "no database connection became free within {:g} s (pool of {}); "
                 "raise --connections or check for stuck statements in pg_stat_activity",
-                timeout.count() / 1000, m_slots.size())};
+                static_cast<double>(timeout.count()) / 1000.0, m_slots.size())};
         }
         index = m_free.back();
         m_free.pop_back();
