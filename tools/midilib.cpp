@@ -396,15 +396,19 @@ int cmd_migrate(global_options const &g, std::string const &action)
 }
 
 /**
- * The one line printed when a command fails. Server errors span several lines (HINT, CONTEXT,
- * the data sent), of which the first and the hint ("Check free disk space.") are what the
- * user needs. libpqxx 6.4 reports a connection that broke during a statement (server stopped
- * or crashed, session terminated) as "Could not obtain client encoding: not connected.",
- * which says neither what happened nor what to do.
+ * What is printed when a command fails. Errors from the database come in several lines (HINT,
+ * CONTEXT, the data sent) of which the first and the hint ("Check free disk space.") are what
+ * the user needs: one line. libpqxx 6.4 reports a connection that broke during a statement
+ * (server stopped or crashed, session terminated) as "Could not obtain client encoding: not
+ * connected.", which says neither what happened nor what to do. midilib's own messages are
+ * printed as written (some end with the tail of a log).
  */
 std::string error_line(std::exception const &e)
 {
     std::string_view const what = e.what();
+    if (dynamic_cast<pqxx::failure const *>(&e) == nullptr) {
+        return std::string{what};
+    }
     if (dynamic_cast<pqxx::broken_connection const *>(&e) != nullptr &&
         what.starts_with("Could not obtain client encoding")) {
         return "the connection to the database server was lost (the server stopped or crashed, or ended this "
@@ -563,8 +567,9 @@ int main(int argc, char **argv)
             return cmd_migrate(g, migrate_action);
         }
     } catch (std::exception const &e) {
-        spdlog::error("{}", error_line(e));
-        if (error_line(e) != e.what()) {
+        auto const line = error_line(e);
+        spdlog::error("{}", line);
+        if (line != e.what()) {
             spdlog::debug("the full error: {}", e.what());
         }
         return 1;
