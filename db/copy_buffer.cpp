@@ -193,16 +193,23 @@ std::size_t copy_stream::complete()
         throw pqxx::broken_connection{fmt::format("COPY into {} failed: {}", m_target, PQerrorMessage(conn))};
     }
     std::string error;
+    std::string sqlstate;
     while (PGresult *res = PQgetResult(conn)) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK && error.empty()) {
             error = PQresultErrorMessage(res);
+            char const *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+            sqlstate = state != nullptr ? state : "";
         }
         PQclear(res);
     }
     if (!error.empty()) {
-        throw pqxx::sql_error{fmt::format("COPY into {} rejected: {} (last data sent starts: {:?})", m_target,
-                                          error, m_last_sent),
-                              "COPY " + m_target + " FROM STDIN"};
+        auto const what = fmt::format("COPY into {} rejected: {} (last data sent starts: {:?})", m_target, error,
+                                      m_last_sent);
+        if (PQstatus(conn) == CONNECTION_BAD) { // the server went away (stopped, or ended this session)
+            throw pqxx::broken_connection{what};
+        }
+        // The SQLSTATE tells a caller what happened (e.g. 57P01: the server is shutting down).
+        throw pqxx::sql_error{what, "COPY " + m_target + " FROM STDIN", sqlstate.empty() ? nullptr : sqlstate.c_str()};
     }
     return m_rows;
 }

@@ -62,9 +62,12 @@ bool connection_lost(std::exception const &e)
 class resilient_connection
 {
 public:
-    resilient_connection(std::string conninfo, std::string label, std::atomic<bool> const &stop, std::size_t &reconnects)
-    : m_conninfo(std::move(conninfo)), m_label(std::move(label)), m_stop(stop), m_reconnects(reconnects)
+    resilient_connection(std::string conninfo, std::string label, std::atomic<bool> const &stop)
+    : m_conninfo(std::move(conninfo)), m_label(std::move(label)), m_stop(stop)
     {}
+
+    /// Times the connection was lost and reopened.
+    [[nodiscard]] std::size_t reconnects() const noexcept { return m_reconnects; }
 
     template <typename F>
     auto run(F &&f) -> decltype(f(std::declval<pqxx::connection &>()))
@@ -77,7 +80,9 @@ public:
                 }
                 return f(*m_cx);
             } catch (std::exception const &e) {
-                if (!connection_lost(e) || m_stop) {
+                // Whatever the error says, a connection that is no longer open was lost.
+                bool const lost = connection_lost(e) || (m_cx && !m_cx->is_open());
+                if (!lost || m_stop) {
                     throw;
                 }
                 spdlog::warn("{}: database connection lost ({}); retrying in {} ms", m_label, first_line(e.what()),
@@ -120,7 +125,7 @@ private:
     std::string m_conninfo;
     std::string m_label;
     std::atomic<bool> const &m_stop;
-    std::size_t &m_reconnects;
+    std::size_t m_reconnects = 0; // its own count: the claimer and the writer run on different threads
     std::unique_ptr<pqxx::connection> m_cx;
     std::unique_ptr<listener> m_listener;
 };
@@ -191,8 +196,8 @@ worker_summary run_worker(worker_options const &options, std::atomic<bool> &stop
     auto const start = clock_type::now();
     worker_summary summary;
     std::size_t const threads = options.jobs > 0 ? options.jobs : std::max(1U, std::thread::hardware_concurrency());
-    resilient_connection claimer{options.conninfo, "midilib.worker/claim", stop, summary.reconnects};
-    resilient_connection writer{options.conninfo, "midilib.worker/ack", stop, summary.reconnects};
+    resilient_connection claimer{options.conninfo, "midilib.worker/claim", stop};
+    resilient_connection writer{options.conninfo, "midilib.worker/ack", stop};
     auto const &q = options.queue;
     auto last_reap = clock_type::now() - REAP_EVERY;
 
@@ -271,6 +276,7 @@ worker_summary run_worker(worker_options const &options, std::atomic<bool> &stop
         source.activate();
         g.wait_for_all();
     });
+    summary.reconnects = claimer.reconnects() + writer.reconnects();
     summary.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     return summary;
 }
