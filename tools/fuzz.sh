@@ -21,24 +21,8 @@ build=${MIDILIB_FUZZ_BUILD_DIR:-build-fuzz}
 corpus=$repo/../shared/corpus
 regressions=$repo/tests/data/fuzz-regressions
 
-# --- dependencies: the project's, then clang and its libFuzzer/sanitizer runtimes -------------
-tools/install-deps.sh
-missing=()
-for p in clang-14 libclang-rt-14-dev; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "fuzz: installing ${missing[*]}" >&2
-    sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null || { echo "fuzz: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# --- dependencies: the project's, plus clang and its libFuzzer/sanitizer runtimes ---------------
+tools/install-deps.sh clang-14 libclang-rt-14-dev
 
 # --- build --------------------------------------------------------------------------------------
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DMIDILIB_FUZZ=ON -DBUILD_TESTING=OFF \

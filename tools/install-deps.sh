@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages midilib needs to build, test and run; installs only what is missing.
+# Installs the Debian 12 packages midilib needs to build, test and run, plus any named as arguments
+# (tools/fuzz.sh adds clang); installs only what is missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +10,7 @@ PACKAGES=(
     libgtest-dev googletest libbenchmark-dev
     zip libarchive-tools python3-mido python3-psycopg2
     postgresql-15 postgresql-client-15 postgresql-common
+    "$@"
 )
 
 missing=()
