@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <stdexcept>
 
 namespace midilib {
@@ -46,9 +49,38 @@ private:
     std::vector<std::string> m_params;
 };
 
+/// @p v as a real PostgreSQL accepts: beyond the largest real is an open end (infinity), below
+/// the smallest is 0 (the server refuses both with "out of range for type real").
 std::string number(double v)
 {
+    if (std::abs(v) > std::numeric_limits<float>::max()) {
+        return v > 0 ? "Infinity" : "-Infinity";
+    }
+    if (std::abs(v) < std::numeric_limits<float>::min()) {
+        return "0";
+    }
     return fmt::format("{}", v);
+}
+
+/// True when @p text is a decimal number within the range of a real, as PostgreSQL prints one
+/// ("120.5", "0.1", "1e-05"): no blanks, hex, inf or nan, which the server would read
+/// differently or refuse.
+bool is_real(std::string const &text)
+{
+    if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos) {
+        return false;
+    }
+    float v = 0;
+    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    return ec == std::errc{} && end == text.data() + text.size();
+}
+
+/// True when @p text is a whole number within the range of an int.
+bool is_int(std::string const &text)
+{
+    int v = 0;
+    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    return !text.empty() && ec == std::errc{} && end == text.data() + text.size();
 }
 
 /// The facet conditions on file_search s, ANDed ("true" when none).
@@ -182,11 +214,8 @@ cursor parse_cursor(std::string const &text)
             if (!c.value.empty()) {
                 throw std::invalid_argument{"value"};
             }
-        } else {
-            (void)std::stod(c.value, &used);
-            if (used != c.value.size()) {
-                throw std::invalid_argument{"value"};
-            }
+        } else if (!is_real(c.value)) { // the server would refuse it, or read it otherwise
+            throw std::invalid_argument{"value"};
         }
     } catch (std::exception const &) {
         throw std::invalid_argument{"--after: not a cursor printed by midilib search: " + text.substr(0, 64)};
@@ -247,27 +276,48 @@ std::vector<search_hit> read_hits(pqxx::result const &rows, char kind, std::stri
 
 namespace {
 
-/// Longest query text taken, in bytes: a few hundred words. Longer text is refused rather than
-/// handed to PostgreSQL as a tsquery of thousands of terms.
-constexpr std::size_t MAX_QUERY_BYTES = 4096;
+/// Longest query text taken, in bytes: a hundred words or more. Longer text is refused with a
+/// sentence rather than handed to PostgreSQL as a tsquery of hundreds of terms. Measured on a
+/// library of 54,517 files (docs/hostile-input.md): at 1,000 bytes the slowest text (words
+/// joined by "or") takes 0.15 s; at 4,096 bytes 5.4 s; 16 KiB of it took 18 s on 4,517 files;
+/// 1 MiB fails in the server ("stack depth limit exceeded") after seconds.
+constexpr std::size_t MAX_QUERY_BYTES = 1000;
+
+/// Longest facet text (folder, instrument words, time signature, cursor): a path's length
+/// (PATH_MAX). Each instrument word is a parameter: a megabyte of them would pass libpq's limit.
+constexpr std::size_t MAX_FACET_BYTES = 4096;
+
+/// Longest text offered the typo fallback: a few words. pg_trgm's word similarity of a long text
+/// reads most of the trigram index (5.7 s for 1,000 bytes of unknown words on 54,517 files, 8 ms
+/// at 256 and 4 ms at 128), and a text that long is not one mistyped name.
+constexpr std::size_t MAX_FUZZY_BYTES = 128;
 
 /**
  * The request as PostgreSQL may receive it. Text from the command line is bytes: like text
  * inside files, what is not UTF-8 is decoded as Windows-1252 and NUL bytes are dropped (libpq
- * would otherwise cut a parameter at the NUL, and the server rejects invalid UTF-8). A range
- * with a NaN end is refused.
+ * would otherwise cut a parameter at the NUL, and the server rejects invalid UTF-8). Text longer
+ * than the caps, and a range with a NaN end, are refused with a sentence.
  */
 search_request normalized(search_request r)
 {
-    if (r.text.size() > MAX_QUERY_BYTES) {
-        throw std::invalid_argument{fmt::format("the query is {} bytes long; midilib search takes up to {}",
-                                                r.text.size(), MAX_QUERY_BYTES)};
-    }
+    // Decoded first, so that the caps count what is sent and a normalized request stays valid.
     r.text = to_utf8(r.text);
     r.after = to_utf8(r.after);
     for (auto *o : {&r.time_signature, &r.instrument, &r.folder}) {
         if (*o) {
             **o = to_utf8(**o);
+        }
+    }
+    if (r.text.size() > MAX_QUERY_BYTES) {
+        throw std::invalid_argument{fmt::format("the query is {} bytes long; midilib search takes up to {}",
+                                                r.text.size(), MAX_QUERY_BYTES)};
+    }
+    for (auto const &[value, name] :
+         {std::pair{std::optional{r.after}, "--after"}, std::pair{r.time_signature, "--ts"},
+          std::pair{r.instrument, "--instrument"}, std::pair{r.folder, "--folder"}}) {
+        if (value && value->size() > MAX_FACET_BYTES) {
+            throw std::invalid_argument{fmt::format("{} is {} bytes long; midilib search takes up to {}", name,
+                                                    value->size(), MAX_FACET_BYTES)};
         }
     }
     for (auto const &[range, name] : {std::pair{&r.bpm, "--bpm"}, std::pair{&r.duration, "--duration"}}) {
@@ -314,7 +364,8 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
     auto const order = choose_order(r);
     std::string page = "true";
     if (after) {
-        if (after->kind == 'r' || (after->kind == 'v') != !order.column.empty()) {
+        if (after->kind == 'r' || (after->kind == 'v') != !order.column.empty() ||
+            (order.column == "s.track_count" && !is_int(after->value))) {
             throw std::invalid_argument{"--after: this cursor belongs to another search"};
         }
         auto const id = st.param(std::to_string(after->id)) + "::bigint";
@@ -351,7 +402,10 @@ search_page library_searcher::find(search_request const &request)
     pqxx::result rows;
     {
         // Each statement shape is parsed once per connection (and planned per call).
-        auto [it, added] = m_prepared.try_emplace(sql, fmt::format("midilib_search_{}", m_prepared.size()));
+        // Named by the statement, not by a count: another searcher on this connection (each
+        // search_library() call is one) may have prepared other statements under the same count.
+        auto [it, added] =
+            m_prepared.try_emplace(sql, fmt::format("midilib_search_{:016x}", std::hash<std::string>{}(sql)));
         if (added) {
             cx.prepare(it->second, sql);
         }
@@ -361,7 +415,12 @@ search_page library_searcher::find(search_request const &request)
     }
     bool const text = r.text.find_first_not_of(" \t") != std::string::npos;
     page.hits = read_hits(rows, text ? 'r' : 'v', text ? "" : choose_order(r).column);
-    if (page.hits.empty() && text && r.after.empty()) {
+    // The typo fallback: for a short text with a letter or digit (pg_trgm finds no trigram in
+    // punctuation alone, and would read every name to find nothing).
+    bool const word = std::any_of(r.text.begin(), r.text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || static_cast<unsigned char>(c) >= 0x80;
+    });
+    if (page.hits.empty() && text && word && r.text.size() <= MAX_FUZZY_BYTES && r.after.empty()) {
         // Nothing: perhaps a typo. File names whose words are similar to the text.
         pqxx::read_transaction tx{cx};
         statement st;

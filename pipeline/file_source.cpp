@@ -54,8 +54,13 @@ std::vector<fs::path> normalize_roots(std::vector<fs::path> const &roots)
     std::vector<fs::path> out;
     for (auto const &root : roots) {
         std::error_code ec;
+        if (root.empty()) {
+            throw std::runtime_error{"an empty path was given: name a folder or a file to import"};
+        }
         if (!fs::exists(root, ec)) {
-            throw std::runtime_error{fmt::format("{}: no such file or folder", root.string())};
+            // a symlink loop or an unsearchable folder is not "no such file"
+            throw std::runtime_error{fmt::format("{}: {}", root.string(),
+                                                 ec ? ec.message() : std::string{"no such file or folder"})};
         }
         out.push_back(fs::absolute(root).lexically_normal());
         if (out.back().has_filename() == false && out.back() != out.back().root_path()) {

@@ -35,7 +35,9 @@ void log_failure(file_item const &item)
 
 bool read_file(std::string const &path, std::vector<std::uint8_t> &bytes, std::string &error)
 {
-    int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO or device that took the place of the file since the walk must not block
+    // the open; it is then refused as not a regular file.
+    int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         error = std::strerror(errno);
         return false;

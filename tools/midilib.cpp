@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -129,13 +130,14 @@ int cmd_import(global_options const &g, import_options opts, bool json, bool no_
     return summary.interrupted ? 130 : 0;
 }
 
-/// "120-130" or "120" as an inclusive range; anything else in the text is an error.
+/// "120-130" or "120" as an inclusive range of numbers >= 0 (tempo, length, tracks); anything
+/// else in the text is an error.
 std::pair<double, double> parse_range(std::string const &text, char const *option)
 {
     auto const number = [](std::string const &part) {
         std::size_t used = 0;
         double const v = std::stod(part, &used);
-        if (used != part.size() || std::isnan(v)) {
+        if (used != part.size() || std::isnan(v) || v < 0) {
             throw std::invalid_argument{"junk"};
         }
         return v;
@@ -189,6 +191,15 @@ int cmd_search(global_options const &g, search_cli const &o)
         }
     }
     if (!o.ts.empty()) {
+        auto const slash = o.ts.find('/');
+        auto const digits = [](std::string_view d) {
+            return !d.empty() && d.size() <= 3 && d.find_first_not_of("0123456789") == std::string_view::npos;
+        };
+        if (slash == std::string::npos || !digits(std::string_view{o.ts}.substr(0, slash)) ||
+            !digits(std::string_view{o.ts}.substr(slash + 1))) {
+            throw std::invalid_argument{fmt::format("--ts: expected a time signature such as 3/4 or 6/8, got \"{}\"",
+                                                    o.ts.substr(0, 64))};
+        }
         r.time_signature = o.ts;
     }
     if (!o.instrument.empty()) {
@@ -314,8 +325,22 @@ int cmd_status(global_options const &g, bool json)
     return 0;
 }
 
-int cmd_show(global_options const &g, std::int64_t id, bool json)
+/// A file id as printed by search: a whole number that fits a bigint.
+std::int64_t parse_id(std::string const &text)
 {
+    std::int64_t id = 0;
+    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+        throw std::invalid_argument{fmt::format("show: expected a file id (a whole number, as printed by search), "
+                                                "got \"{}\"",
+                                                text.substr(0, 64))};
+    }
+    return id;
+}
+
+int cmd_show(global_options const &g, std::string const &id_text, bool json)
+{
+    auto const id = parse_id(id_text);
     auto const conninfo = open_database(g);
     auto cx = open_connection(conninfo, "midilib.show");
     auto const details = show_file(*cx, id);
@@ -519,7 +544,7 @@ int main(int argc, char **argv)
     auto *status = app.add_subcommand("status", "the library and the analysis queue");
     status->add_flag("--json", status_json, "one JSON object");
 
-    std::int64_t show_id = 0;
+    std::string show_id; // parsed by cmd_show: "abc" and ids beyond a bigint get one clear line
     bool show_json = false;
     auto *show = app.add_subcommand("show", "everything stored about one file (ID from search)");
     show->add_option("id", show_id, "the file's id")->required();

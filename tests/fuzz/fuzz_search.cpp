@@ -49,10 +49,10 @@ bool in_sql_template(midilib::search_request r, std::string const &field)
     if (r.folder) {
         r.folder = "/f";
     }
-    if (r.instrument) { // as many words as the user's, so that the parameters are numbered alike
+    if (r.instrument) { // as many words as the user's, as sent (NUL dropped): parameters numbered alike
         std::string words;
         bool in_word = false;
-        for (char const c : *r.instrument) {
+        for (char const c : midilib::to_utf8(*r.instrument)) {
             bool const alnum = std::isalnum(static_cast<unsigned char>(c)) != 0;
             if (alnum && !in_word) {
                 words += words.empty() ? "w" : " w";
@@ -124,7 +124,8 @@ void check_statement(midilib::search_request const &r, std::string const &sql, s
     // The next page can be asked for: a cursor of the form read_hits prints for this search
     // ("r:<rank>:<id>" with text; "v:<value>:<id>" or "i::<id>" without) is accepted.
     if (r.after.empty()) {
-        bool const text = r.text.find_first_not_of(" \t") != std::string::npos;
+        // Judged on the text as sent (NUL bytes dropped, Windows-1252 decoded), as search_statement does.
+        bool const text = midilib::to_utf8(r.text).find_first_not_of(" \t") != std::string::npos;
         int accepted = 0;
         for (char const *cursor : {"r:0.5:1", "v:1:1", "i::1"}) {
             if (text != (cursor[0] == 'r')) {

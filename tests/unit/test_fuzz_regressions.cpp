@@ -150,5 +150,21 @@ TEST(fuzz_regressions, search_cursors_round_trip)
     }
 }
 
+// search-05fe405753166f125559e7c9ac558654f107c7e9: a query of NUL bytes only. The search drops NUL
+// bytes (libpq would cut the parameter there), so it is a search without text: its hits carry "i::<id>"
+// cursors and a rank cursor is refused. The harness judged "has text" on the raw bytes; it now asks the
+// question on the text as sent.
+TEST(fuzz_regressions, nul_only_query_is_a_search_without_text)
+{
+    search_request nul;
+    nul.text = std::string(8, '\0');
+    EXPECT_NO_THROW(search_statement(with_cursor(nul, "i::42")));
+    EXPECT_THROW(search_statement(with_cursor(nul, "r:0.5:42")), std::invalid_argument);
+    auto const [sql, params] = search_statement(nul);
+    auto const [plain_sql, plain_params] = search_statement(search_request{});
+    EXPECT_EQ(sql, plain_sql);
+    EXPECT_EQ(params, plain_params);
+}
+
 } // namespace
 } // namespace midilib
