@@ -328,13 +328,18 @@ bool caught_mid_run(std::string const &conninfo, insert_gate const &gate, std::s
     return wait_until([&] { return scalar_long(observer, committed_sql) > 0 && gate.held(observer) > 0; }, HANG_LIMIT);
 }
 
-/// Ends with pg_terminate_backend the sessions whose application_name is like @p pattern;
-/// returns how many.
+/// Ends with pg_terminate_backend the sessions of this database whose application_name is like
+/// @p pattern; returns how many. Only this database's: other tests run their own midilib
+/// sessions on the same server at the same time (ctest -j), and must not lose them.
 long terminate_sessions(std::string const &conninfo, std::string const &pattern)
 {
     pqxx::connection cx{conninfo};
-    return scalar_long(cx, "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-                           " WHERE application_name LIKE '" + pattern + "' AND pid <> pg_backend_pid()");
+    pqxx::nontransaction tx{cx};
+    return tx
+        .exec_params1("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                      " WHERE application_name LIKE $1 AND datname = current_database() AND pid <> pg_backend_pid()",
+                      pattern)[0]
+        .as<long>();
 }
 
 // ---------------------------------------------------------------------------------------------
