@@ -2,6 +2,8 @@
 
 #include "db/library_writer.hpp"
 
+#include <malloc.h>
+
 namespace midilib {
 
 namespace flow = tbb::flow;
@@ -18,16 +20,17 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
              read_stage(*item);
              return item;
          }),
-  m_hash(m_graph, flow::unlimited, [this](file_item *item) { hash_stage(*item, m_ctx.hashes); return item; }),
-  m_parse(m_graph, flow::unlimited,
-          [this](file_item *item) {
-              parse_stage(*item, m_ctx.analyze);
-              if (item->budgeted > 0) { // the bytes are gone: the source may decompress more
-                  m_ctx.archive_bytes.release(item->budgeted);
-                  item->budgeted = 0;
-              }
-              return item;
-          }),
+  m_hash(m_graph, flow::unlimited,
+         [this](file_item *item, route_node_type::output_ports_type &out) {
+             hash_stage(*item, m_ctx.hashes);
+             if (item->bytes.size() >= HEAVY_FILE_BYTES && item->state == item_state::pending) {
+                 std::get<1>(out).try_put(item);
+             } else {
+                 std::get<0>(out).try_put(item);
+             }
+         }),
+  m_parse(m_graph, flow::unlimited, [this](file_item *item) { return parse(item); }),
+  m_parse_heavy(m_graph, flow::serial, [this](file_item *item) { return parse(item); }),
   m_batch(m_graph, flow::serial,
           [this](file_item *item, batch_node_type::output_ports_type &out) {
               if (auto full = m_ctx.batches.add(item)) {
@@ -39,8 +42,10 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
     flow::make_edge(m_source, m_limiter);
     flow::make_edge(m_limiter, m_read);
     flow::make_edge(m_read, m_hash);
-    flow::make_edge(m_hash, m_parse);
+    flow::make_edge(flow::output_port<0>(m_hash), m_parse);
+    flow::make_edge(flow::output_port<1>(m_hash), m_parse_heavy);
     flow::make_edge(m_parse, m_batch);
+    flow::make_edge(m_parse_heavy, m_batch);
     flow::make_edge(flow::output_port<0>(m_batch), m_write);
     flow::make_edge(m_write, m_limiter.decrementer());
 }
@@ -55,6 +60,16 @@ void import_graph::run()
         m_write.try_put(*rest);
         m_graph.wait_for_all();
     }
+}
+
+file_item *import_graph::parse(file_item *item)
+{
+    parse_stage(*item, m_ctx.analyze);
+    if (item->budgeted > 0) { // the bytes are gone: the source may decompress more
+        m_ctx.archive_bytes.release(item->budgeted);
+        item->budgeted = 0;
+    }
+    return item;
 }
 
 std::size_t import_graph::write(file_batch const &batch)
@@ -83,6 +98,10 @@ std::size_t import_graph::write(file_batch const &batch)
         }
         m_ctx.items.release(item);
     }
+    // The batch's items are reset: give the pages they freed back to the system now (glibc keeps
+    // free chunks inside the heap otherwise, and the process grew with the length of the run).
+    // Once per batch, a fraction of a millisecond.
+    ::malloc_trim(0);
     return batch->size();
 }
 

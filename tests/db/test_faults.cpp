@@ -9,6 +9,7 @@
 // injects the fault. The trigger adds no rows, and is dropped before the recovery run.
 
 #include "db/embedded_cluster.hpp"
+#include "pipeline/batcher.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -41,7 +42,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-/// ~3,160 files in 4 batches of 1,000 (so a fault lands between batches), with 24 duplicate
+/// ~3,160 files in 7 batches of 500 (MAX_BATCH_ROWS; so a fault lands between batches), with 24 duplicate
 /// contents and 2 files that fail to parse (so import_errors is compared too).
 std::vector<std::string> corpus_folders()
 {
@@ -457,7 +458,7 @@ TEST_F(faults, server_stopped_mid_import)
     auto const again = run_to_end(server.cli(import_args()));
     ASSERT_EQ(again.code, 0) << again.err;
     auto const summary = nlohmann::json::parse(again.out);
-    EXPECT_GE(summary["skipped"].get<long>(), 1000) << again.out; // the batch committed before the stop
+    EXPECT_GE(summary["skipped"].get<long>(), static_cast<long>(MAX_BATCH_ROWS)) << again.out; // the batch committed before the stop
     EXPECT_GT(summary["imported"].get<long>(), 0) << again.out;
 
     auto const clean = server.create_database("midilib_clean");
@@ -518,7 +519,7 @@ TEST_F(faults, import_connection_terminated)
     gate.remove();
     auto const again = run_to_end(midilib_db(db.conninfo(), import_args()));
     ASSERT_EQ(again.code, 0) << again.err;
-    EXPECT_GE(nlohmann::json::parse(again.out)["skipped"].get<long>(), 1000) << again.out;
+    EXPECT_GE(nlohmann::json::parse(again.out)["skipped"].get<long>(), static_cast<long>(MAX_BATCH_ROWS)) << again.out;
 
     temp_database clean;
     clean_run(clean.conninfo(), false);
