@@ -65,7 +65,7 @@ tsan() {
     cmake -S . -B build-tsan -DMIDILIB_SANITIZE=thread -DMIDILIB_WERROR=ON >/dev/null
     cmake --build build-tsan -j"$(nproc)" --target midilib db_tests
     # Every test that runs a flow graph, the queue's workers or the connection pool.
-    LD_LIBRARY_PATH=$tbb TSAN_OPTIONS=second_deadlock_stack=1 \
+    LD_LIBRARY_PATH=$tbb TSAN_OPTIONS="second_deadlock_stack=1:suppressions=$repo/tools/sanitizers/tsan.supp" \
         pg_virtualenv ctest --test-dir build-tsan --output-on-failure -j"$(nproc)" \
         -R 'import|concurrency|archive|queue|pool|faults|copy_buffer'
 }
