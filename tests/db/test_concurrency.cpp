@@ -66,6 +66,41 @@ TEST_F(concurrency_test, two_importers_at_once_store_each_content_once)
     EXPECT_EQ(errors_fingerprint(db), errors_fingerprint(reference));
 }
 
+// The same contents under different names, imported by three importers at once: each content's
+// search document holds the words of all its paths. The importers write the same file_search
+// rows; without the batch's lock on its midi_files rows, the second to commit overwrote the
+// first's document with one built before the first's paths were visible (a lost update).
+TEST_F(concurrency_test, three_importers_of_copies_keep_every_path_in_the_search_document)
+{
+    temp_dir dir;
+    for (char const *copy : {"alpha", "beta", "gamma"}) { // nottingham's ~3,100 files, three times
+        std::filesystem::copy(corpus_dir() / "nottingham" / "MIDI", dir.path() / copy,
+                              std::filesystem::copy_options::recursive);
+    }
+    temp_database db;
+    auto importer = [&](char const *copy) {
+        return std::vector<std::string>{midilib_binary().string(), "-q", "--db", db.conninfo(), "import",
+                                        "--no-progress", (dir.path() / copy).string()};
+    };
+    auto const a = spawn(importer("alpha"));
+    auto const b = spawn(importer("beta"));
+    auto const c = spawn(importer("gamma"));
+    EXPECT_EQ(wait_for(a), 0);
+    EXPECT_EQ(wait_for(b), 0);
+    EXPECT_EQ(wait_for(c), 0);
+    auto const files = db.count_rows("file_search");
+    EXPECT_GT(files, 2000);
+    EXPECT_EQ(files, db.count_rows("midi_files"));
+    EXPECT_EQ(db.count_rows("file_search", "NOT document @@ 'alpha & beta & gamma'::tsquery"), 0)
+        << "documents that lost the words of one copy's paths";
+    // And every document is the one a refresh computes now, from the committed paths.
+    db.exec("CREATE TABLE stored_search AS SELECT file_id, document FROM file_search");
+    db.exec("SELECT midilib_refresh_search(ARRAY(SELECT file_id FROM file_search))");
+    EXPECT_EQ(db.scalar<long>("SELECT count(*) FROM stored_search o JOIN file_search s USING (file_id)"
+                              " WHERE s.document IS DISTINCT FROM o.document"),
+              0);
+}
+
 // Killing the importer with SIGKILL mid-run, then re-running, gives the rows of one clean run.
 TEST_F(concurrency_test, sigkill_then_rerun_equals_clean_run)
 {
