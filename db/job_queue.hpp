@@ -31,7 +31,8 @@ struct claimed_job
     std::int64_t file_id = 0;
     int attempts = 0;                    ///< including this one
     std::array<std::uint8_t, 16> hash{}; ///< of the content: the file read must still have it
-    std::vector<std::string> paths;      ///< every stored path of the content
+    std::vector<std::string> paths;      ///< every stored path of the content (UTF-8, for messages)
+    std::vector<std::string> fs_paths;   ///< the same paths as the file system spells them (to open)
 };
 
 /// A job that could not be done this time.

@@ -27,7 +27,7 @@ constexpr char const *PREPARE_SESSION = "SELECT midilib_prepare_import_session()
     "texts, lyrics, copyrights, markers, warnings"
 
 constexpr char const *STAGE_FILES = "stage_files (" MIDILIB_FILE_COLUMNS ")";
-constexpr char const *STAGE_PATHS = "stage_paths (path, hash, size_bytes, mtime_us)";
+constexpr char const *STAGE_PATHS = "stage_paths (path, hash, size_bytes, mtime_us, fs_path)";
 constexpr char const *STAGE_ERRORS = "stage_errors (path, size_bytes, mtime_us, stage, reason)";
 
 #define MIDILIB_ANALYSIS_COLUMNS                                                                           \
@@ -65,11 +65,11 @@ constexpr char const *MERGE_FILES = "WITH inserted AS ("
 
 constexpr char const *MERGE_PATHS =
     "WITH upserted AS ("
-    " INSERT INTO midi_file_paths (path, file_id, size_bytes, mtime)"
-    " SELECT DISTINCT ON (s.path) s.path, f.id, s.size_bytes, " MIDILIB_MTIME
+    " INSERT INTO midi_file_paths (path, file_id, size_bytes, mtime, fs_path)"
+    " SELECT DISTINCT ON (s.path) s.path, f.id, s.size_bytes, " MIDILIB_MTIME ", s.fs_path"
     " FROM stage_paths s JOIN midi_files f ON f.hash = s.hash ORDER BY s.path"
     " ON CONFLICT (path) DO UPDATE SET file_id = EXCLUDED.file_id, size_bytes = EXCLUDED.size_bytes,"
-    " mtime = EXCLUDED.mtime, seen_at = now() RETURNING 1)"
+    " mtime = EXCLUDED.mtime, fs_path = EXCLUDED.fs_path, seen_at = now() RETURNING 1)"
     " SELECT (SELECT count(*) FROM upserted), (SELECT count(DISTINCT path) FROM stage_paths)";
 
 /// The search rows of every content this batch gave a path (new, or seen again elsewhere).
@@ -244,6 +244,11 @@ void encode_path(copy_buffer &out, file_item const &item)
     out.bytea(item.hash);
     out.integer(static_cast<std::int64_t>(item.size));
     out.integer(item.mtime_us);
+    if (item.fs_path.empty() || item.fs_path == item.path) {
+        out.null(); // the stored path is the file's own name
+    } else {
+        out.bytea({reinterpret_cast<std::uint8_t const *>(item.fs_path.data()), item.fs_path.size()});
+    }
 }
 
 void encode_error(copy_buffer &out, file_item const &item)

@@ -68,7 +68,7 @@ private:
     struct open_archive
     {
         open_archive(archive_job const &job, archive_limits limits)
-        : reader(job.fs_path, job.file.path, job.file.size, job.file.mtime_us, limits),
+        : reader(job.fs_path, job.fs_path, job.file.size, job.file.mtime_us, limits), // member paths in bytes
           progress(std::make_shared<archive_progress>(job.file.path, job.file.size, job.file.mtime_us))
         {}
         archive_reader reader;

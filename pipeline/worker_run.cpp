@@ -5,6 +5,7 @@
 #include "pipeline/archive_reader.hpp"
 #include "pipeline/stages.hpp"
 #include "smf/reader.hpp"
+#include "smf/text.hpp"
 
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
@@ -165,10 +166,11 @@ std::string do_job(claimed_job const &job, file_item &item)
         return "no stored path holds this content";
     }
     std::string reasons;
-    for (auto const &path : job.paths) {
+    for (std::size_t i = 0; i < job.paths.size(); ++i) {
+        auto const &path = job.paths[i]; // as stored (UTF-8): for messages
         std::string error;
-        if (!read_stored_path(path, item.bytes, error)) {
-            reasons += (reasons.empty() ? "" : "; ") + path + ": " + error;
+        if (!read_stored_path(job.fs_paths[i], item.bytes, error)) {
+            reasons += (reasons.empty() ? "" : "; ") + path + ": " + to_utf8(error); // it may quote the bytes
             continue;
         }
         if (content_hash(item.bytes) != job.hash) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -162,6 +163,41 @@ TEST_F(queue_test, deleted_file_ends_as_a_dead_job_with_its_reason)
     EXPECT_EQ(db.count_rows("file_analysis"), db.count_rows("midi_files") - 1);
     auto const status = run(midilib(db.conninfo(), {"status", "--json"}));
     EXPECT_EQ(nlohmann::json::parse(status.second)["dead"], 1);
+}
+
+// File and folder names that are not UTF-8 (Latin-1, as old collections have them): the library
+// shows them converted, and a worker still opens the files by their own bytes.
+TEST_F(queue_test, workers_open_files_whose_names_are_not_utf8)
+{
+    temp_dir dir;
+    std::vector<fs::path> sources;
+    for (auto const &e : fs::directory_iterator{corpus_dir() / "music21-testPrimitive"}) {
+        if (e.path().extension() == ".mid") {
+            sources.push_back(e.path());
+        }
+    }
+    std::sort(sources.begin(), sources.end());
+    ASSERT_GE(sources.size(), 3U);
+    fs::create_directories(dir.path() / "songs" / "M\xFCller"); // "Müller" in Latin-1
+    fs::copy_file(sources[0], dir.path() / "songs" / "caf\xE9.mid");
+    fs::copy_file(sources[1], dir.path() / "songs" / "M\xFCller" / "tune.mid");
+    fs::copy_file(sources[2], dir.path() / "songs" / "plain.mid");
+    temp_database db;
+    import_without_analysis(db, dir.path() / "songs");
+    ASSERT_EQ(db.count_rows("midi_files"), 3);
+    EXPECT_EQ(db.count_rows("midi_file_paths", "fs_path IS NOT NULL"), 2);
+    EXPECT_EQ(db.count_rows("midi_file_paths", "path LIKE '%/café.mid' OR path LIKE '%/Müller/tune.mid'"), 2);
+
+    auto const w = spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--max-attempts", "1"}));
+    ASSERT_EQ(wait_for(w), 0);
+    EXPECT_EQ(nlohmann::json::parse(stdout_of(w))["done"], 3) << stdout_of(w);
+    EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done'"), 3);
+    EXPECT_EQ(db.count_rows("file_analysis"), 3);
+
+    // A re-run finds every path known, Latin-1 ones included, and reads nothing.
+    auto const [code, out] = run(midilib(db.conninfo(), {"import", "--no-analyze", "--json", (dir.path() / "songs").string()}));
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_EQ(nlohmann::json::parse(out)["skipped"], 3) << out;
 }
 
 // PostgreSQL stopped for 10 s while workers run: they reconnect and finish; nothing is lost.
