@@ -149,13 +149,16 @@ std::string facet_conditions(search_request const &r, statement &st)
     return out.empty() ? "true" : out;
 }
 
+/// True when a (normalized) search text holds more than blanks: a text search, not a facet list.
+bool has_text(std::string const &text) { return text.find_first_not_of(" \t") != std::string::npos; }
+
 /// The text query as SQL: websearch syntax, the last word as a prefix while it is being typed.
 std::string tsquery_expression(std::string const &text, statement &st)
 {
-    auto const end = text.find_last_not_of(" \t");
-    if (end == std::string::npos) {
+    if (!has_text(text)) {
         return {};
     }
+    auto const end = text.find_last_not_of(" \t");
     auto const start = text.find_last_of(" \t", end) == std::string::npos ? 0 : text.find_last_of(" \t", end) + 1;
     std::string const last = text.substr(start, end - start + 1);
     bool const in_quotes = std::count(text.begin(), text.end(), '"') % 2 == 1 || last.find('"') != std::string::npos;
@@ -413,7 +416,7 @@ search_page library_searcher::find(search_request const &request)
         log_sql("search", sql);
         rows = one.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params));
     }
-    bool const text = r.text.find_first_not_of(" \t") != std::string::npos;
+    bool const text = has_text(r.text);
     page.hits = read_hits(rows, text ? 'r' : 'v', text ? "" : choose_order(r).column);
     // The typo fallback: for a short text with a letter or digit (pg_trgm finds no trigram in
     // punctuation alone, and would read every name to find nothing).
