@@ -11,13 +11,13 @@ analysis_result analyze(smf_file const &file)
     return analyze(file, tempo_map{file});
 }
 
-analysis_result analyze(smf_file const &file, tempo_map const &map)
+analysis_result analyze(smf_file const &file, tempo_map const &map, std::uint64_t note_ons)
 {
     // Scratch reused by the calls on one thread (capacity only: both are refilled from scratch below),
     // so a batch of files does not reallocate the note and bar arrays per file.
     thread_local note_list notes;
     thread_local std::vector<bar> bars;
-    extract_notes(file, map, notes);
+    extract_notes(file, map, notes, note_ons);
     bar_grid(notes, map, notes.end_tick, bars);
 
     analysis_result r;
@@ -29,10 +29,9 @@ analysis_result analyze(smf_file const &file, tempo_map const &map)
     r.tempo = analyze_tempo(map, notes);
     r.chords = analyze_chords(notes, bars, drums);
     r.drums = analyze_drums(notes, bars, drums);
-    // One big file must not pin its memory for the rest of the run: past 8,192 notes (about
-    // 330 KB a thread; most files have fewer), give the scratch back.
-    constexpr std::size_t KEEP_NOTES = 8192;
-    if (notes.notes.capacity() > KEEP_NOTES) {
+    // One big file must not pin its memory for the rest of the run: past SCRATCH_NOTES (320 KiB
+    // a thread; most files have fewer), give the scratch back.
+    if (notes.notes.capacity() > SCRATCH_NOTES) {
         notes = note_list{};
         bars = std::vector<bar>{};
     }

@@ -5,6 +5,7 @@
 #include "analyzers/drums.hpp"
 #include "analyzers/key.hpp"
 #include "analyzers/note_stats.hpp"
+#include "analyzers/notes.hpp"
 #include "analyzers/tempo_estimate.hpp"
 #include "analyzers/tempo_map.hpp"
 #include "smf/reader.hpp"
@@ -31,7 +32,8 @@ struct analysis_result
 /// Runs every analyzer over @p file. Never throws on odd input; reuses per-thread scratch between calls.
 analysis_result analyze(smf_file const &file);
 
-/// The same, with the file's tempo map already built.
-analysis_result analyze(smf_file const &file, tempo_map const &map);
+/// The same, with the file's tempo map already built and, when known, its note-ons with velocity > 0
+/// (file_facts::note_count: it saves a walk over the events that sizes the note array of a large file).
+analysis_result analyze(smf_file const &file, tempo_map const &map, std::uint64_t note_ons = UNKNOWN_NOTE_ONS);
 
 } // namespace midilib

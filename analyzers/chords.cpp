@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace midilib {
 
@@ -15,6 +16,10 @@ constexpr double TIE_EPSILON = 1e-9;
 /// Beats a long note marks as bass candidate; drones longer than this only count towards weights.
 constexpr std::size_t BASS_SPAN_BEATS = 16;
 constexpr std::uint8_t NO_BASS = 0xFF;
+/// Beats whose weights are held at once (96 KiB of scratch): minutes of music, so few notes sound
+/// across a window's end; at least BASS_SPAN_BEATS, so a note's bass marks reach one window ahead at most.
+constexpr std::size_t WINDOW_BEATS = 512;
+static_assert(WINDOW_BEATS >= BASS_SPAN_BEATS);
 
 constexpr std::array<char const *, CHORD_QUALITIES> SUFFIX{"", "m", "dim", "aug", "sus2", "sus4",
                                                            "7", "maj7", "m7", "m7b5", "dim7"};
@@ -36,6 +41,15 @@ struct beat_grid
     std::vector<std::uint64_t> start;
     std::vector<std::uint64_t> length;
     std::vector<std::uint32_t> bar;
+};
+
+/// What notes of earlier windows add to a beat of a later one: their end shares, summed in note
+/// order from 0 as the beat's own weights would be, and the end of their full coverage. Kept per
+/// beat, so even a hostile file holds no more of them than the whole-file arrays had beats.
+struct beat_carry
+{
+    std::array<double, 12> share{};
+    std::array<double, 12> full_delta{};
 };
 
 beat_grid make_beats(std::vector<bar> const &bars)
@@ -178,58 +192,107 @@ chord_result analyze_chords(note_list const &notes, std::vector<bar> const &bars
     }
     std::size_t const beats = g.start.size();
     std::uint64_t const grid_end = g.start.back() + g.length.back();
-    std::vector<std::array<double, 12>> weight(beats, std::array<double, 12>{});
-    std::vector<std::array<double, 12>> full_delta(beats + 1, std::array<double, 12>{});
-    std::vector<std::uint8_t> bass(beats, NO_BASS);
-    std::size_t start_beat = 0; // notes come sorted by start tick, so their start beat only moves forward
-    for (auto const &n : notes.notes) {
-        if (((drum_mask >> n.channel) & 1U) != 0 || n.end_tick <= n.start_tick || n.start_tick >= grid_end) {
-            continue;
-        }
-        std::size_t const pc = n.pitch % 12;
-        std::uint64_t const end = std::min(n.end_tick, grid_end);
-        while (start_beat + 1 < beats && g.start[start_beat + 1] <= n.start_tick) {
-            ++start_beat;
-        }
-        std::size_t const b0 = start_beat;
-        std::size_t const b1 = b0 + 1 < beats && g.start[b0 + 1] <= end - 1 ? beat_of(g, end - 1, b0 + 1) : b0;
-        auto share = [&](std::size_t b, std::uint64_t from, std::uint64_t to) {
-            weight[b][pc] += static_cast<double>(to - from) / static_cast<double>(g.length[b]);
-        };
-        if (b0 == b1) {
-            share(b0, n.start_tick, end);
-        } else {
-            share(b0, n.start_tick, g.start[b0] + g.length[b0]);
-            share(b1, g.start[b1], end);
-            full_delta[b0 + 1][pc] += 1.0; // every beat strictly between b0 and b1 is fully covered
-            full_delta[b1][pc] -= 1.0;
-        }
-        for (std::size_t b = b0; b <= b1 && b < b0 + BASS_SPAN_BEATS; ++b) {
-            bass[b] = std::min(bass[b], n.pitch);
-        }
-    }
-    std::array<double, 12> running{};
+    // Beat weights are built one window of beats at a time, not for the whole file at once (a
+    // large file's two whole-file arrays took 1.4 MB). Each beat's weights get the same additions
+    // in the same order as with whole-file arrays, so the labels do not change: notes come sorted,
+    // and what a note adds past the window (its end share, and the end of its full coverage) is
+    // kept in @c later until that window, where it comes first, as those notes came first.
+    std::size_t const window = std::min(beats, WINDOW_BEATS);
+    std::vector<std::array<double, 12>> weight(window);
+    std::vector<std::array<double, 12>> full_delta(window + 1); ///< change in notes covering the whole beat
+    std::vector<std::uint8_t> bass(window, NO_BASS);
+    std::array<std::uint8_t, BASS_SPAN_BEATS> bass_ahead{}; ///< bass of the beats just past the window
+    bass_ahead.fill(NO_BASS);
+    std::map<std::size_t, beat_carry> later;
+    std::array<double, 12> full_from_start{}; ///< full_delta carried to the first beat of the next window
+    std::array<double, 12> running{};         ///< notes covering the beat whole (whole numbers: exact in any order)
+    std::array<double, 12> previous_weight{}; ///< of the last beat of the previous window
+    std::uint8_t previous_bass = NO_BASS;
     r.beats.reserve(beats);
     r.bars.assign(bars.size(), chord{});
     std::array<double, 12> bar_weight{};
     std::uint8_t bar_bass = NO_BASS;
-    for (std::size_t b = 0; b < beats; ++b) {
-        for (std::size_t pc = 0; pc < 12; ++pc) {
-            running[pc] += full_delta[b][pc];
-            weight[b][pc] += running[pc];
-            bar_weight[pc] += weight[b][pc] * static_cast<double>(g.length[b]);
+    std::size_t start_beat = 0; // notes come sorted by start tick, so their start beat only moves forward
+    std::size_t next_note = 0;
+    for (std::size_t w0 = 0; w0 < beats; w0 += window) {
+        std::size_t const w1 = std::min(w0 + window, beats);
+        if (w0 > 0) { // the arrays start zeroed (one window is all most files need)
+            std::fill(weight.begin(), weight.end(), std::array<double, 12>{});
+            std::fill(full_delta.begin(), full_delta.end(), std::array<double, 12>{});
+            full_delta[0] = full_from_start;
+            std::fill(bass.begin(), bass.end(), NO_BASS);
+            std::copy_n(bass_ahead.begin(), std::min(bass_ahead.size(), w1 - w0), bass.begin());
+            bass_ahead.fill(NO_BASS);
         }
-        bar_bass = std::min(bar_bass, bass[b]);
-        if (b > 0 && weight[b] == weight[b - 1] && bass[b] == bass[b - 1]) {
-            r.beats.push_back(r.beats.back()); // a held chord: same input, same label
-        } else {
-            r.beats.push_back(match_chord(weight[b], bass[b] == NO_BASS ? -1 : bass[b] % 12));
+        for (auto it = later.begin(); it != later.end() && it->first < w1; it = later.erase(it)) {
+            weight[it->first - w0] = it->second.share; // both summed from 0 in note order
+            for (std::size_t pc = 0; pc < 12; ++pc) {
+                full_delta[it->first - w0][pc] += it->second.full_delta[pc];
+            }
         }
-        if (b + 1 == beats || g.bar[b + 1] != g.bar[b]) {
-            r.bars[g.bar[b]] = match_chord(bar_weight, bar_bass == NO_BASS ? -1 : bar_bass % 12);
-            bar_weight = {};
-            bar_bass = NO_BASS;
+        for (; next_note < notes.notes.size(); ++next_note) {
+            auto const &n = notes.notes[next_note];
+            if (((drum_mask >> n.channel) & 1U) != 0 || n.end_tick <= n.start_tick || n.start_tick >= grid_end) {
+                continue;
+            }
+            while (start_beat + 1 < beats && g.start[start_beat + 1] <= n.start_tick) {
+                ++start_beat;
+            }
+            std::size_t const b0 = start_beat;
+            if (b0 >= w1) {
+                break; // the note starts in a later window
+            }
+            std::size_t const pc = n.pitch % 12;
+            std::uint64_t const end = std::min(n.end_tick, grid_end);
+            std::size_t const b1 = b0 + 1 < beats && g.start[b0 + 1] <= end - 1 ? beat_of(g, end - 1, b0 + 1) : b0;
+            auto share = [&](std::size_t b, std::uint64_t from, std::uint64_t to) {
+                return static_cast<double>(to - from) / static_cast<double>(g.length[b]);
+            };
+            if (b0 == b1) {
+                weight[b0 - w0][pc] += share(b0, n.start_tick, end);
+            } else {
+                weight[b0 - w0][pc] += share(b0, n.start_tick, g.start[b0] + g.length[b0]);
+                double const end_share = share(b1, g.start[b1], end);
+                if (b1 < w1) {
+                    weight[b1 - w0][pc] += end_share;
+                    full_delta[b1 - w0][pc] -= 1.0;
+                } else {
+                    auto &c = later[b1];
+                    c.share[pc] += end_share;
+                    c.full_delta[pc] -= 1.0;
+                }
+                full_delta[b0 + 1 - w0][pc] += 1.0; // every beat strictly between b0 and b1 is fully covered
+            }
+            for (std::size_t b = b0; b <= b1 && b < b0 + BASS_SPAN_BEATS; ++b) {
+                auto &at = b < w1 ? bass[b - w0] : bass_ahead[b - w1];
+                at = std::min(at, n.pitch);
+            }
         }
+        for (std::size_t b = w0; b < w1; ++b) {
+            auto &w = weight[b - w0];
+            std::uint8_t const beat_bass = bass[b - w0];
+            for (std::size_t pc = 0; pc < 12; ++pc) {
+                running[pc] += full_delta[b - w0][pc];
+                w[pc] += running[pc];
+                bar_weight[pc] += w[pc] * static_cast<double>(g.length[b]);
+            }
+            bar_bass = std::min(bar_bass, beat_bass);
+            auto const &before = b > w0 ? weight[b - w0 - 1] : previous_weight;
+            std::uint8_t const bass_before = b > w0 ? bass[b - w0 - 1] : previous_bass;
+            if (b > 0 && w == before && beat_bass == bass_before) {
+                r.beats.push_back(r.beats.back()); // a held chord: same input, same label
+            } else {
+                r.beats.push_back(match_chord(w, beat_bass == NO_BASS ? -1 : beat_bass % 12));
+            }
+            if (b + 1 == beats || g.bar[b + 1] != g.bar[b]) {
+                r.bars[g.bar[b]] = match_chord(bar_weight, bar_bass == NO_BASS ? -1 : bar_bass % 12);
+                bar_weight = {};
+                bar_bass = NO_BASS;
+            }
+        }
+        full_from_start = full_delta[w1 - w0];
+        previous_weight = weight[w1 - w0 - 1];
+        previous_bass = bass[w1 - w0 - 1];
     }
     r.bars.resize(g.bar.back() + 1U);
     summarize(r, bars, notes.end_seconds);

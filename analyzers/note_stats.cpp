@@ -9,6 +9,9 @@ namespace midilib {
 
 namespace {
 
+/// End times kept by the per-thread scratch between files (64 KiB); a larger file's are given back.
+constexpr std::size_t KEEP_ENDS = 8192;
+
 struct polyphony
 {
     std::uint32_t max = 0;
@@ -22,6 +25,7 @@ template <typename Include>
 polyphony sweep(std::vector<note> const &notes, Include include, std::vector<double> &ends)
 {
     ends.clear();
+    ends.reserve(notes.size()); // sized once: growth by doubling briefly held 1.75x the end times
     for (auto const &n : notes) {
         if (include(n) && n.end_seconds > n.start_seconds) {
             ends.push_back(n.end_seconds);
@@ -113,6 +117,10 @@ note_stats compute_note_stats(note_list const &notes, std::uint16_t drum_mask)
     auto const pitched =
         any_drums ? sweep(notes.notes, [&](note const &n) { return ((drum_mask >> n.channel) & 1U) == 0; }, ends) : all;
     s.monophonic = pitched.overlap_share < MONOPHONIC_OVERLAP;
+    // Like the note scratch in analyze(): one big file must not pin its end times in every thread.
+    if (ends.capacity() > KEEP_ENDS) {
+        std::vector<double>{}.swap(ends);
+    }
 
     for (std::uint8_t ch = 0; ch < 16; ++ch) {
         if (per_channel[ch] == 0) {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace midilib {
@@ -35,6 +36,10 @@ struct time_signature
 /// real files (piano transcriptions) hold well under 100,000 notes, so nothing real is cut.
 constexpr std::size_t MAX_NOTES = 2'000'000;
 
+/// Notes a reused note_list keeps room for between files (320 KiB); most files have fewer. Files
+/// whose bytes could hold more get exactly their notes, and the room is given back after them.
+constexpr std::size_t SCRATCH_NOTES = 8192;
+
 /// Time signatures kept per file; more are ignored (real files hold a handful, the cap bounds bar maths).
 constexpr std::size_t MAX_TIME_SIGNATURES = 1024;
 
@@ -55,12 +60,19 @@ struct note_list
     void clear() noexcept;
 };
 
+/// extract_notes() without a note-on count from the caller: it counts them itself when it needs to.
+constexpr std::uint64_t UNKNOWN_NOTE_ONS = std::numeric_limits<std::uint64_t>::max();
+
 /**
  * Walks every track of @p file once and fills @p out (cleared first).
  * Note-on with velocity 0 is a note-off; overlapping notes of the same pitch and channel
  * are released first-in first-out; notes never released end at the file's last tick.
+ * The note array gets exactly the room of the file's notes when its capacity is short: from
+ * @p note_ons (note-ons with velocity > 0, as file_facts::note_count counts them) when known, else
+ * from an extra walk that counts them. A wrong @p note_ons only costs memory or time, never notes.
  */
-void extract_notes(smf_file const &file, tempo_map const &map, note_list &out);
+void extract_notes(smf_file const &file, tempo_map const &map, note_list &out,
+                   std::uint64_t note_ons = UNKNOWN_NOTE_ONS);
 
 /// Convenience: builds the tempo map and a fresh note_list.
 note_list extract_notes(smf_file const &file);

@@ -119,7 +119,7 @@ void parse_stage(file_item &item, bool analyze_too)
         tempo_map const map{*result.file}; // one pass over the events, shared by facts and analysis
         item.facts = extract_facts(*result.file, map);
         if (analyze_too) {
-            item.analysis = analyze(*result.file, map);
+            item.analysis = analyze(*result.file, map, item.facts.note_count); // the count sizes the note array
             item.analyzed = true;
             // Per-beat chords are not stored (the bar progression is): do not hold them until the batch commits.
             std::vector<chord>{}.swap(item.analysis.chords.beats);

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace midilib {
 namespace {
 
@@ -164,6 +166,85 @@ TEST(analyzers_chords, progression_and_summary)
     EXPECT_EQ(c.changes, 3U);
     EXPECT_NEAR(c.changes_per_bar, 0.75, 1e-9);
     EXPECT_NEAR(c.changes_per_minute, 3 / (8.0 / 60.0), 1e-6); // 4 bars of 4/4 at 120 BPM = 8 s
+}
+
+// Beat weights are built in windows of beats: notes held across a window's end, ending on its first
+// beat, or sounding through many windows give the very labels (and scores, bit for bit) of weights
+// summed over the whole file at once, as this reference does beat by beat.
+TEST(analyzers_chords, windows_give_whole_file_weights)
+{
+    constexpr std::uint32_t BEAT = 4; // ppq 4: 1,300 beats in a short file
+    constexpr std::uint32_t BEATS = 1300;
+    struct span { std::uint32_t from; std::uint32_t to; int pitch; }; // in ticks
+    std::vector<span> const spans{
+        {0, BEATS * BEAT, 36},                   // a drone through every window
+        {509 * BEAT + 1, 515 * BEAT + 3, 60},    // across the first window's end, off the beat grid
+        {510 * BEAT, 512 * BEAT, 64},            // ends on the first tick of the second window
+        {511 * BEAT + 2, 512 * BEAT + 1, 67},    // from the last beat of a window into the next
+        {500 * BEAT, 1100 * BEAT, 43},           // through a whole window
+        {1023 * BEAT + 3, 1024 * BEAT + 2, 71},  // across the second window's end
+        {1020 * BEAT, 1030 * BEAT + 1, 40},      // a low note whose bass marks pass a window's end
+        {700 * BEAT + 1, 700 * BEAT + 3, 62},    // inside one beat
+        {1200 * BEAT, 1299 * BEAT, 65},
+        {1200 * BEAT + 2, 1250 * BEAT, 69},
+    };
+    track_builder t;
+    struct ev { std::uint32_t tick; bool on; int pitch; };
+    std::vector<ev> evs;
+    for (auto const &s : spans) {
+        evs.push_back({s.from, true, s.pitch});
+        evs.push_back({s.to, false, s.pitch});
+    }
+    std::stable_sort(evs.begin(), evs.end(), [](ev const &a, ev const &b) { return a.tick < b.tick; });
+    for (auto const &e : evs) {
+        if (e.on) {
+            t.on(e.tick, 0, e.pitch);
+        } else {
+            t.off(e.tick, 0, e.pitch);
+        }
+    }
+    auto const file = smf(0, BEAT, {t.finish(BEATS * BEAT)});
+    auto const r = read_smf(file);
+    ASSERT_TRUE(r.file);
+    tempo_map const map{*r.file};
+    note_list notes;
+    extract_notes(*r.file, map, notes);
+    std::vector<bar> bars;
+    bar_grid(notes, map, notes.end_tick - 1, bars);
+    auto const c = analyze_chords(notes, bars, 0);
+    ASSERT_EQ(c.beats.size(), BEATS);
+
+    // Reference: per beat, the partial shares in note order from 0, plus the notes covering it whole.
+    for (std::size_t b = 0; b < BEATS; ++b) {
+        std::uint64_t const from = b * BEAT;
+        std::uint64_t const to = from + BEAT;
+        std::array<double, 12> w{};
+        std::array<int, 12> whole{};
+        int bass = 0xFF;
+        for (auto const &n : notes.notes) {
+            std::uint64_t const b0 = n.start_tick / BEAT;
+            std::uint64_t const b1 = (n.end_tick - 1) / BEAT;
+            if (b < b0 || b > b1) {
+                continue;
+            }
+            if (b0 < b && b < b1) {
+                ++whole[n.pitch % 12];
+            } else {
+                w[n.pitch % 12] += static_cast<double>(std::min<std::uint64_t>(n.end_tick, to) -
+                                                       std::max<std::uint64_t>(n.start_tick, from)) /
+                                   BEAT;
+            }
+            if (b < b0 + 16) {
+                bass = std::min<int>(bass, n.pitch);
+            }
+        }
+        for (std::size_t pc = 0; pc < 12; ++pc) {
+            w[pc] += static_cast<double>(whole[pc]);
+        }
+        chord const want = match_chord(w, bass == 0xFF ? -1 : bass % 12);
+        ASSERT_EQ(c.beats[b], want) << "beat " << b << ": " << chord_name(c.beats[b]) << " vs " << chord_name(want);
+        ASSERT_EQ(c.beats[b].score, want.score) << "beat " << b;
+    }
 }
 
 } // namespace

@@ -84,5 +84,56 @@ TEST(analyzers_notes, statistics)
     EXPECT_STREQ(s.channels[1].family, "Drums");
 }
 
+// A file with more notes than the list can hold gets an array of exactly its notes (counted first,
+// or told by the caller; not grown by doubling), and onset lists sized for its distinct start ticks;
+// a list that already has room is reused as it is.
+TEST(analyzers_notes, exact_capacity_for_large_files)
+{
+    constexpr int NOTES = 12000; // more than SCRATCH_NOTES
+    track_builder t;
+    for (int onset = 0; onset < NOTES / 2; ++onset) { // two notes per onset on channel 1
+        auto const tick = static_cast<std::uint32_t>(onset * 48);
+        t.on(tick, 0, 60);
+        t.on(tick, 0, 64);
+        t.off(tick + 40, 0, 60);
+        t.off(tick + 40, 0, 64);
+    }
+    track_builder other;
+    other.on(0, 3, 40);
+    other.off(96, 3, 40);
+    auto const file = smf(1, 96, {t.finish(NOTES / 2 * 48), other.finish(96)});
+    auto const r = read_smf(file);
+    ASSERT_TRUE(r.file);
+    tempo_map const map{*r.file};
+    note_list notes;
+    extract_notes(*r.file, map, notes);
+    ASSERT_EQ(notes.notes.size(), NOTES + 1U);
+    EXPECT_EQ(notes.notes.capacity(), notes.notes.size());
+    ASSERT_EQ(notes.onsets[0].size(), NOTES / 2U);
+    EXPECT_EQ(notes.onsets[0].capacity(), notes.onsets[0].size());
+    EXPECT_EQ(notes.onsets[3].size(), 1U);
+
+    note_list hinted; // the count the import has from the file facts: no counting walk, same notes
+    extract_notes(*r.file, map, hinted, NOTES + 1U);
+    EXPECT_EQ(hinted.notes.capacity(), notes.notes.size());
+    note_list misled; // a wrong count costs memory or time, never notes
+    extract_notes(*r.file, map, misled, 10);
+    EXPECT_EQ(misled.notes.size(), notes.notes.size());
+    extract_notes(*r.file, map, misled, UNKNOWN_NOTE_ONS - 1);
+    EXPECT_EQ(misled.notes.size(), notes.notes.size());
+    EXPECT_LE(misled.notes.capacity(), file.size()); // bounded by what the track bytes can hold
+
+    note_list roomy;
+    roomy.notes.reserve(4 * NOTES);
+    extract_notes(*r.file, map, roomy);
+    EXPECT_EQ(roomy.notes.capacity(), 4U * NOTES);
+    ASSERT_EQ(roomy.notes.size(), notes.notes.size());
+    for (std::size_t i = 0; i < notes.notes.size(); ++i) {
+        EXPECT_EQ(roomy.notes[i].start_tick, notes.notes[i].start_tick);
+        EXPECT_EQ(roomy.notes[i].end_tick, notes.notes[i].end_tick);
+        EXPECT_EQ(roomy.notes[i].pitch, notes.notes[i].pitch);
+    }
+}
+
 } // namespace
 } // namespace midilib
