@@ -15,7 +15,7 @@
 namespace midilib {
 
 /// Bumped whenever an analyzer's output changes for the same input (stored rows can then be redone).
-constexpr int ANALYZER_VERSION = 2; // 2: onset tempo estimate with a narrower prior
+constexpr int ANALYZER_VERSION = 3; // 2: onset tempo estimate with a narrower prior; 3: drum roles, bar and downbeat evidence
 
 /// Everything the analyzers say about one file.
 struct analysis_result

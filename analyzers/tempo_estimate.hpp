@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace midilib {
 
@@ -24,8 +25,8 @@ struct declared_tempo
 struct estimated_tempo
 {
     bool valid = false;           ///< false when there are too few onsets to say anything
-    double bpm = 0.0;             ///< beats per minute of the strongest pulse in 40..240
-    double confidence = 0.0;      ///< 0..1: 1 - (best rival pulse / best pulse); near 0 = ambiguous
+    double bpm = 0.0;             ///< beats per minute of the best-scored beat candidate in 40..240
+    double confidence = 0.0;      ///< 0..1: 1 - exp(best unrelated rival score - best score); near 0 = ambiguous
 };
 
 /// Declared and estimated tempo of one file.
@@ -39,12 +40,51 @@ struct tempo_result
 /// Summarizes the tempo map from tick 0 to @p end_tick.
 declared_tempo summarize_declared_tempo(tempo_map const &map, std::uint64_t end_tick);
 
+/// Merged note onsets (notes closer than 25 ms are one event) with what the estimator reads from them.
+struct tempo_onsets
+{
+    std::vector<double> seconds; ///< onset times, ascending
+    std::vector<double> weights; ///< summed velocity / 127 of the notes in the onset
+    std::vector<double> accents; ///< the part of the weight from kick, snare and pedal hi-hat (GM drums, channel 10)
+    std::vector<double> kicks;   ///< the part from kicks (GM 35, 36)
+    std::vector<double> snares;  ///< the part from snares (GM 37, 38, 40)
+    double end_seconds = 0.0;    ///< the last note-off: where the performance ends
+    // Weights are >= 0; the estimator counts anything else as 0.
+
+    void clear() noexcept;
+};
+
+/// Fills @p out (cleared first) from all notes of all channels.
+void collect_tempo_onsets(note_list const &notes, tempo_onsets &out);
+
 /**
- * Estimates the beat tempo from onset times alone (no tempo events, no ticks, no meter): an
- * inter-onset-interval histogram over all onset pairs up to 4 s apart, scored with its harmonics
- * and a broad preference for 120 BPM.
+ * Estimates the beat tempo (quarter notes per minute, 40..240) from the performance alone: no
+ * tempo events, no ticks, no declared meter.
+ *
+ * Candidates are the local maxima of a pulse score read from the histogram of inter-onset
+ * intervals (all onset pairs up to 4 s apart, weighted by velocity): how much weight sits at the
+ * beat period, its multiples up to a bar and its half. The histogram finds the period precisely
+ * but not the metrical level (beat, half beat, two beats, dotted or triplet groupings), so each
+ * candidate is then scored by a weighted sum of musical evidence for being *the beat*:
+ *  - the pulse strength relative to the file's strongest pulse;
+ *  - a log-normal prior (fitted: around 98 BPM, spread 0.48 octave; listeners and corpora favour
+ *    80..160 BPM);
+ *  - the performance, from time 0 to its last note-off, being whole 4-beat bars (the last note
+ *    ending in a bar's last beat);
+ *  - the file starting on a beat: kick/snare/pedal hi-hat and all onsets on beats counted from 0;
+ *  - kicks, snares and pedal hi-hat repeating at whole beats, and kick-snare lags of an odd number
+ *    of beats (backbeat: kick on 1 and 3, snare on 2 and 4);
+ *  - sub-beat intervals on simple subdivisions (halves, quarters, thirds), not on 32nds or nothing.
+ * The weights were fitted on half of groove-midi and checked on the other half. Without drum roles
+ * (estimate_tempo_from_onsets) the drum terms are 0 for every candidate and drop out.
+ * Cost: at most 5,000 onsets with 128 pairs each, and 12 candidates scored in full.
+ */
+estimated_tempo estimate_tempo(tempo_onsets const &onsets);
+
+/**
+ * Same estimate from onset times alone (no drum roles; the performance ends at the last onset).
  * @param seconds onset times, sorted ascending
- * @param weights one weight per onset (e.g. summed velocity), or empty for equal weights
+ * @param weights one weight per onset (e.g. summed velocity; negative counts as 0), or empty for equal weights
  */
 estimated_tempo estimate_tempo_from_onsets(std::span<double const> seconds, std::span<double const> weights = {});
 

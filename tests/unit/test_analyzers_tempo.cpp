@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -30,6 +31,89 @@ TEST(analyzers_tempo, synthetic_onsets)
     EXPECT_GT(e.confidence, 0.0);
     EXPECT_FALSE(estimate_tempo_from_onsets(std::vector<double>{0.0, 1.0}).valid);
     EXPECT_FALSE(estimate_tempo_from_onsets(std::vector<double>(100, 5.0)).valid); // all at one instant
+}
+
+// Hostile input: nothing, one onset, huge times, weights below 0 or all 0, lags beyond any tempo.
+TEST(analyzers_tempo, hostile_onsets)
+{
+    EXPECT_FALSE(estimate_tempo_from_onsets(std::vector<double>{}).valid);
+    EXPECT_FALSE(estimate_tempo_from_onsets(std::vector<double>{1.0}).valid);
+    std::vector<double> t;
+    for (int i = 0; i < 64; ++i) {
+        t.push_back(1e9 + i * 0.5); // 120 BPM a billion seconds in: no bar or anchor evidence, still the pulse
+    }
+    auto const huge = estimate_tempo_from_onsets(t);
+    ASSERT_TRUE(huge.valid);
+    EXPECT_NEAR(huge.bpm, 120.0, 1.2);
+    EXPECT_FALSE(estimate_tempo_from_onsets(t, std::vector<double>(t.size(), -1.0)).valid); // counted as 0
+    EXPECT_FALSE(estimate_tempo_from_onsets(t, std::vector<double>(t.size(), 0.0)).valid);
+    std::vector<double> sparse;
+    for (int i = 0; i < 64; ++i) {
+        sparse.push_back(i * 1e6);
+    }
+    EXPECT_FALSE(estimate_tempo_from_onsets(sparse).valid);
+
+    // 1,000,000 drum onsets (8ths at 240/min, kick on every 4th): the estimator reads the first 5,000.
+    note_list notes;
+    for (int i = 0; i < 1'000'000; ++i) {
+        note n;
+        n.start_seconds = i * 0.125;
+        n.end_seconds = n.start_seconds + 0.05;
+        n.pitch = i % 4 == 0 ? 36 : 42;
+        n.velocity = 90;
+        n.channel = 9;
+        notes.notes.push_back(n);
+    }
+    tempo_onsets onsets;
+    collect_tempo_onsets(notes, onsets);
+    EXPECT_EQ(onsets.seconds.size(), 1'000'000U);
+    auto const big = estimate_tempo(onsets);
+    ASSERT_TRUE(big.valid);
+    EXPECT_NEAR(big.bpm, 120.0, 1.2);
+}
+
+// A rock beat at 180 BPM (hi-hat 8ths, kick on 1 and 3 and the "and" of 3, snare on 2 and 4). Onset
+// times alone give the half tempo (the prior leans to 90); knowing kick and snare, the kick-snare
+// lag of one beat (backbeat) and the drums repeating at whole beats give 180.
+TEST(analyzers_tempo, drum_roles_backbeat)
+{
+    double const beat = 60.0 / 180.0;
+    note_list notes;
+    auto add = [&](double at, int pitch, int velocity) {
+        note n;
+        n.start_seconds = at;
+        n.end_seconds = at + 0.1;
+        n.pitch = static_cast<std::uint8_t>(pitch);
+        n.velocity = static_cast<std::uint8_t>(velocity);
+        n.channel = 9;
+        notes.notes.push_back(n);
+    };
+    for (int bar = 0; bar < 8; ++bar) {
+        for (int eighth = 0; eighth < 8; ++eighth) {
+            double const at = (bar * 4 + eighth * 0.5) * beat;
+            add(at, 42, 70);
+            if (eighth == 0 || eighth == 4 || eighth == 5) {
+                add(at, 36, 100);
+            }
+            if (eighth == 2 || eighth == 6) {
+                add(at, 38, 110);
+            }
+        }
+    }
+    tempo_onsets onsets;
+    collect_tempo_onsets(notes, onsets);
+    EXPECT_GT(onsets.kicks[0], 0.0);
+    EXPECT_GT(onsets.snares[2], 0.0);
+    auto const with_roles = estimate_tempo(onsets);
+    ASSERT_TRUE(with_roles.valid);
+    EXPECT_NEAR(with_roles.bpm, 180.0, 1.8);
+
+    std::vector<double> seconds;
+    std::vector<double> weights;
+    merged_onsets(notes, seconds, weights);
+    auto const times_only = estimate_tempo_from_onsets(seconds, weights);
+    ASSERT_TRUE(times_only.valid);
+    EXPECT_NEAR(times_only.bpm, 90.0, 0.9);
 }
 
 // Declared tempo: time-weighted mean, min/max, changes; 120 at tick 0 only asks for an estimate.
@@ -63,7 +147,8 @@ TEST(analyzers_tempo, declared_summary)
     EXPECT_TRUE(analyze_tempo(tempo_map{*r2.file}, extract_notes(*r2.file)).estimate_needed);
 }
 
-// groove-midi: declared tempo within 0.5 BPM for >= 99 %; the onset-only estimate within 4 %.
+// groove-midi: declared tempo within 0.5 BPM for >= 99 %; the onset-only estimate within 4 % (or a
+// factor 2 / 1.5 off) for >= 80 %, and within 4 % of the label itself as far as it gets.
 TEST(analyzers_tempo, groove_midi)
 {
     auto const dir = corpus_dir() / "groove-midi";
@@ -77,9 +162,13 @@ TEST(analyzers_tempo, groove_midi)
     int three_half_err = 0;
     int two_third_err = 0;
     int other = 0;
-    std::vector<double> seconds;
-    std::vector<double> weights;
-    for (auto const &row : rows) {
+    std::array<int, 2> type_ok{};   // beat, fill
+    std::array<int, 2> type_all{};
+    std::array<int, 2> parity_ok{}; // even, odd row index (the estimator's weights were fitted on the even rows)
+    std::array<int, 2> parity_all{};
+    tempo_onsets onsets;
+    for (std::size_t index = 0; index < rows.size(); ++index) {
+        auto const &row = rows[index];
         if (row.at("tempo_bpm").empty()) {
             continue;
         }
@@ -94,12 +183,17 @@ TEST(analyzers_tempo, groove_midi)
         auto const declared = summarize_declared_tempo(map, notes.end_tick);
         declared_ok += std::abs(declared.mean_bpm - truth) <= 0.5 ? 1 : 0;
         // Onset times in seconds are the performance's timing; the estimator never sees ticks or tempo.
-        merged_onsets(notes, seconds, weights);
-        auto const e = estimate_tempo_from_onsets(seconds, weights);
+        collect_tempo_onsets(notes, onsets);
+        auto const e = estimate_tempo(onsets);
         double const ratio = e.valid ? e.bpm / truth : 0.0;
         auto near = [&](double f) { return std::abs(ratio / f - 1.0) <= 0.04; };
+        std::size_t const type = row.at("beat_type") == "fill" ? 1 : 0;
+        ++type_all[type];
+        ++parity_all[index % 2];
         if (near(1.0)) {
             ++est_ok;
+            ++type_ok[type];
+            ++parity_ok[index % 2];
         } else if (near(2.0)) {
             ++double_err;
         } else if (near(0.5)) {
@@ -112,15 +206,29 @@ TEST(analyzers_tempo, groove_midi)
             ++other;
         }
     }
-    double const declared_pct = 100.0 * declared_ok / labelled;
-    double const est_pct = 100.0 * est_ok / labelled;
+    auto pct = [](int ok, int all) { return all > 0 ? 100.0 * ok / all : 0.0; };
+    double const declared_pct = pct(declared_ok, labelled);
+    double const est_pct = pct(est_ok, labelled);
     std::cout << std::fixed << std::setprecision(2) << "[tempo] declared within 0.5 BPM: " << declared_pct << " % of "
               << labelled << "\n[tempo] onset estimate within 4 %: " << est_pct << " % (x2 " << double_err << ", x0.5 "
-              << half_err << ", x1.5 " << three_half_err << ", x2/3 " << two_third_err << ", other " << other << ")\n";
+              << half_err << ", x1.5 " << three_half_err << ", x2/3 " << two_third_err << ", other " << other
+              << ")\n[tempo] grooves " << pct(type_ok[0], type_all[0]) << " %, fills " << pct(type_ok[1], type_all[1])
+              << " %; even rows " << pct(parity_ok[0], parity_all[0]) << " %, odd rows "
+              << pct(parity_ok[1], parity_all[1]) << " %\n";
+    // The bar: within 4 % of the label, or of the label times 2, 1/2, 1.5 or 2/3 (a metrical
+    // level off, the x2 / x1.5 errors reported separately above), for >= 80 % of the files.
+    double const level_pct = pct(est_ok + double_err + half_err + three_half_err + two_third_err, labelled);
+    std::cout << "[tempo] onset estimate within 4 % or a factor 2 / 1.5 off: " << level_pct << " %\n";
     EXPECT_GE(declared_pct, 99.0);
-    // The target is 80 %; the estimator reaches 66.6 % today (grooves 81 %, one-bar fills 55 %), so
-    // the test guards the level actually reached rather than a number it does not meet.
-    EXPECT_GE(est_pct, 66.0);
+    EXPECT_GE(level_pct, 80.0);
+    // Within 4 % of the label itself (no factor allowed) the aim is 80 % too. The estimator (drum
+    // roles, bar and downbeat evidence, weights fitted on the even rows) reaches 77.3 % (grooves
+    // 86.9 %, one-bar fills 69.9 %; even rows 77.2 %, odd rows 77.4 %), so this guards the level
+    // reached rather than a number it does not meet.
+    // What bounds it: fills played ahead of the click (onset rate 4-6 % above the label) and the
+    // metrical level of slow fills and of grooves above 170 BPM (x2 / x0.5 errors).
+    EXPECT_GE(est_pct, 76.0);
+    EXPECT_GE(pct(parity_ok[1], parity_all[1]), 75.0); // the rows the weights were not fitted on
 }
 
 } // namespace
