@@ -12,25 +12,27 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
 : m_ctx(ctx),
   m_source(m_graph, [this](tbb::flow_control &fc) { return m_ctx.source(fc); }),
   m_limiter(m_graph, MAX_FILES_IN_FLIGHT),
-  m_read(m_graph, readers,
+  m_route(m_graph, flow::unlimited,
+          [](file_item *item, route_node_type::output_ports_type &out) {
+              if (item->size >= HEAVY_FILE_BYTES) {
+                  std::get<1>(out).try_put(item); // not read yet: its bytes wait for the serial node
+              } else {
+                  std::get<0>(out).try_put(item);
+              }
+          }),
+  m_read(m_graph, readers, [this](file_item *item) { return read(item); }),
+  m_hash(m_graph, flow::unlimited,
          [this](file_item *item) {
-             if (m_ctx.stop) {
-                 item->state = item_state::stopped; // Ctrl-C: finish what is read, read nothing more
-             }
-             read_stage(*item);
+             hash_stage(*item, m_ctx.hashes);
              return item;
          }),
-  m_hash(m_graph, flow::unlimited,
-         [this](file_item *item, route_node_type::output_ports_type &out) {
-             hash_stage(*item, m_ctx.hashes);
-             if (item->bytes.size() >= HEAVY_FILE_BYTES && item->state == item_state::pending) {
-                 std::get<1>(out).try_put(item);
-             } else {
-                 std::get<0>(out).try_put(item);
-             }
-         }),
   m_parse(m_graph, flow::unlimited, [this](file_item *item) { return parse(item); }),
-  m_parse_heavy(m_graph, flow::serial, [this](file_item *item) { return parse(item); }),
+  m_heavy(m_graph, flow::serial,
+          [this](file_item *item) {
+              read(item);
+              hash_stage(*item, m_ctx.hashes);
+              return parse(item);
+          }),
   m_batch(m_graph, flow::serial,
           [this](file_item *item, batch_node_type::output_ports_type &out) {
               if (auto full = m_ctx.batches.add(item)) {
@@ -40,12 +42,13 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
   m_write(m_graph, m_ctx.pool.size(), [this](file_batch const &batch) { return write(batch); })
 {
     flow::make_edge(m_source, m_limiter);
-    flow::make_edge(m_limiter, m_read);
+    flow::make_edge(m_limiter, m_route);
+    flow::make_edge(flow::output_port<0>(m_route), m_read);
     flow::make_edge(m_read, m_hash);
-    flow::make_edge(flow::output_port<0>(m_hash), m_parse);
-    flow::make_edge(flow::output_port<1>(m_hash), m_parse_heavy);
+    flow::make_edge(m_hash, m_parse);
     flow::make_edge(m_parse, m_batch);
-    flow::make_edge(m_parse_heavy, m_batch);
+    flow::make_edge(flow::output_port<1>(m_route), m_heavy);
+    flow::make_edge(m_heavy, m_batch);
     flow::make_edge(flow::output_port<0>(m_batch), m_write);
     flow::make_edge(m_write, m_limiter.decrementer());
 }
@@ -60,6 +63,15 @@ void import_graph::run()
         m_write.try_put(*rest);
         m_graph.wait_for_all();
     }
+}
+
+file_item *import_graph::read(file_item *item)
+{
+    if (m_ctx.stop) {
+        item->state = item_state::stopped; // Ctrl-C: finish what is read, read nothing more
+    }
+    read_stage(*item);
+    return item;
 }
 
 file_item *import_graph::parse(file_item *item)

@@ -26,12 +26,14 @@ namespace midilib {
 /// (1,000,000 files: 36.6 MB, against 41.8 MB).
 constexpr std::size_t MAX_FILES_IN_FLIGHT = 3000;
 
-/// Files at least this large are parsed and analyzed one at a time, in their own serial node.
-/// Analysis holds a few times the file's size while it runs (its note list: 40 bytes a note;
-/// a 300 KB file holds 4 MB), and at the heap's peak of a 125,000-file import heaptrack found
-/// two large note lists at once (2.9 + 2.0 MB): how often such files meet grows with the corpus.
-/// On its own, this node's effect on the peak RSS of a 1,000,000-file import was within the
-/// run-to-run spread (43-48 MB then). 0.5 % of the generated library's files are this large;
+/// Files at least this large are read, hashed, parsed and analyzed one at a time, in their own
+/// serial node, which they enter before they are read. Analysis holds a few times the file's size
+/// while it runs (its note list), and heaptrack found two kinds of peak that grow with the corpus:
+/// two large note lists at once (2.9 + 2.0 MB, when large files were analyzed in parallel), and,
+/// once they were serial, the bytes of every large file read while the serial node was busy
+/// (18 MB queued for 60 files of 300 KB). Routing by the size from stat, before the read, keeps
+/// one large file in memory at a time: importing 221 files of 200-300 KB peaked at 81.5 MB before,
+/// 25.9 MB after, in the same time. 0.5 % of the generated library's files are this large;
 /// small files keep the other cores busy.
 constexpr std::size_t HEAVY_FILE_BYTES = 64 * 1024;
 
@@ -72,6 +74,7 @@ private:
     using batch_node_type = tbb::flow::multifunction_node<file_item *, std::tuple<file_batch>>;
     using write_node_type = tbb::flow::function_node<file_batch, std::size_t>;
 
+    file_item *read(file_item *item);
     file_item *parse(file_item *item);
     std::size_t write(file_batch const &batch);
 
@@ -79,10 +82,11 @@ private:
     tbb::flow::graph m_graph;
     tbb::flow::input_node<file_item *> m_source;
     limiter_type m_limiter;
+    route_node_type m_route; ///< port 0: to m_read (then m_hash, m_parse); port 1: files of HEAVY_FILE_BYTES or more, to m_heavy
     stage_type m_read;
-    route_node_type m_hash; ///< port 0: to m_parse; port 1: heavy files, to m_parse_heavy
+    stage_type m_hash;
     stage_type m_parse;
-    stage_type m_parse_heavy;
+    stage_type m_heavy; ///< read, hash and parse, one file at a time
     batch_node_type m_batch;
     write_node_type m_write;
 };
