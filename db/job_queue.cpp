@@ -28,6 +28,13 @@ constexpr char const *RELEASE_EXPIRED =
     " WHERE j.id IN (SELECT id FROM analysis_jobs WHERE state = 'running' AND lease_expires < now()"
     "                FOR UPDATE SKIP LOCKED)";
 
+// SKIP LOCKED: never waits for (or deadlocks with) this worker's own ack, which locks the jobs it
+// finishes, nor for another worker releasing jobs whose lease expired already.
+constexpr char const *RENEW_LEASES =
+    "UPDATE analysis_jobs SET lease_expires = now() + $2 * interval '1 second'"
+    " WHERE id IN (SELECT id FROM analysis_jobs WHERE state = 'running' AND lease_owner = $1"
+    "              FOR UPDATE SKIP LOCKED)";
+
 constexpr char const *FAIL_JOBS =
     "UPDATE analysis_jobs j SET state = CASE WHEN j.attempts >= $3 THEN 'dead' ELSE 'queued' END,"
     " run_after = now() + least(300000, $5 * power(2, j.attempts - 1)) * interval '1 millisecond',"
@@ -138,6 +145,16 @@ std::size_t release_expired(pqxx::connection &cx, queue_settings const &settings
     pqxx::work tx{cx};
     log_sql("worker", RELEASE_EXPIRED);
     auto const r = tx.exec_params(RELEASE_EXPIRED, settings.max_attempts);
+    tx.commit();
+    return static_cast<std::size_t>(r.affected_rows());
+}
+
+std::size_t renew_leases(pqxx::connection &cx, queue_settings const &settings)
+{
+    pqxx::work tx{cx};
+    log_sql("worker", RENEW_LEASES);
+    auto const r =
+        tx.exec_params(RENEW_LEASES, settings.owner, static_cast<std::int64_t>(settings.lease.count()));
     tx.commit();
     return static_cast<std::size_t>(r.affected_rows());
 }

@@ -19,7 +19,7 @@ namespace midilib {
 struct queue_settings
 {
     std::string owner;                               ///< "host:pid", written into the leases
-    std::chrono::seconds lease{60};                  ///< a claimed job returns to the queue after this
+    std::chrono::seconds lease{60};                  ///< a claimed job returns to the queue after this unless renewed
     int max_attempts = 5;                            ///< then the job is dead, with its last error
     std::chrono::milliseconds retry_base{2000};      ///< backoff: retry_base * 2^(attempts-1), at most 5 min
 };
@@ -51,6 +51,11 @@ std::vector<claimed_job> claim_jobs(pqxx::connection &cx, queue_settings const &
 /// Returns jobs whose lease expired (their worker died) to the queue, or kills them after
 /// max_attempts. \returns the number of jobs released.
 std::size_t release_expired(pqxx::connection &cx, queue_settings const &settings);
+
+/// Extends by settings.lease, from now, the lease of every job still leased to settings.owner
+/// (the worker's heartbeat while it works on them). Jobs another worker took over are not
+/// touched, and jobs locked right now (being acked) are skipped. \returns the number extended.
+std::size_t renew_leases(pqxx::connection &cx, queue_settings const &settings);
 
 /// What one ack did.
 struct ack_result

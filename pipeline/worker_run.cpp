@@ -17,8 +17,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <stop_token>
 #include <thread>
 
 namespace midilib {
@@ -59,6 +62,11 @@ bool connection_lost(std::exception const &e)
     return false;
 }
 
+std::string first_line(std::string const &s)
+{
+    return s.substr(0, s.find('\n'));
+}
+
 /// A connection reopened after it is lost, retrying (with a growing pause) until stop.
 class resilient_connection
 {
@@ -75,25 +83,29 @@ public:
     {
         auto pause = std::chrono::milliseconds{100};
         while (true) {
+            bool lost = false;
             try {
-                if (!m_cx) {
-                    m_cx = open_connection(m_conninfo, m_label);
-                }
-                return f(*m_cx);
+                return attempt(f, lost);
             } catch (std::exception const &e) {
-                // Whatever the error says, a connection that is no longer open was lost.
-                bool const lost = connection_lost(e) || (m_cx && !m_cx->is_open());
                 if (!lost || m_stop) {
                     throw;
                 }
                 spdlog::warn("{}: database connection lost ({}); retrying in {} ms", m_label, first_line(e.what()),
                              pause.count());
-                reset();
                 ++m_reconnects;
                 std::this_thread::sleep_for(pause);
                 pause = std::min(pause * 2, std::chrono::milliseconds{2000});
             }
         }
+    }
+
+    /// Runs @p f once, opening the connection if needed; after a lost connection, rethrows and
+    /// opens a new one on the next call.
+    template <typename F>
+    auto run_once(F &&f) -> decltype(f(std::declval<pqxx::connection &>()))
+    {
+        bool lost = false;
+        return attempt(f, lost);
     }
 
     /// Waits up to @p seconds for a NOTIFY on midilib_jobs (a hint that jobs were added).
@@ -115,7 +127,23 @@ private:
         void operator()(std::string const &, int) override {}
     };
 
-    static std::string first_line(std::string const &s) { return s.substr(0, s.find('\n')); }
+    template <typename F>
+    auto attempt(F &f, bool &lost) -> decltype(f(std::declval<pqxx::connection &>()))
+    {
+        try {
+            if (!m_cx) {
+                m_cx = open_connection(m_conninfo, m_label);
+            }
+            return f(*m_cx);
+        } catch (std::exception const &e) {
+            // Whatever the error says, a connection that is no longer open was lost.
+            lost = connection_lost(e) || (m_cx && !m_cx->is_open());
+            if (lost) {
+                reset();
+            }
+            throw;
+        }
+    }
 
     void reset()
     {
@@ -129,6 +157,62 @@ private:
     std::size_t m_reconnects = 0; // its own count: the claimer and the writer run on different threads
     std::unique_ptr<pqxx::connection> m_cx;
     std::unique_ptr<listener> m_listener;
+};
+
+/**
+ * While the worker holds claimed jobs, extends their lease every lease/3 on a connection of
+ * its own (midilib.worker/lease), so that a batch that takes longer than the lease (huge
+ * files, a slow disk) is not handed to another worker. A failed renewal is logged once and
+ * tried again the next period. Stops (and joins) when destroyed.
+ */
+class lease_heartbeat
+{
+public:
+    lease_heartbeat(std::string const &conninfo, queue_settings const &queue, std::atomic<std::size_t> const &held,
+                    std::atomic<bool> const &stop)
+    : m_cx{conninfo, "midilib.worker/lease", stop}, m_queue(queue), m_held(held),
+      m_thread{[this](std::stop_token const &st) { beat(st); }}
+    {}
+
+    lease_heartbeat(lease_heartbeat const &) = delete;
+    lease_heartbeat &operator=(lease_heartbeat const &) = delete;
+    lease_heartbeat(lease_heartbeat &&) = delete;
+    lease_heartbeat &operator=(lease_heartbeat &&) = delete;
+    ~lease_heartbeat() = default; // m_thread, destroyed first, requests stop and joins
+
+private:
+    void beat(std::stop_token const &st)
+    {
+        // A third of the lease: two renewals can fail (or come late) before a lease runs out.
+        auto const period = std::chrono::duration_cast<std::chrono::milliseconds>(m_queue.lease) / 3;
+        std::mutex m;
+        std::condition_variable_any wake; // only by the stop request
+        std::unique_lock lock{m};
+        bool failing = false;
+        while (!wake.wait_for(lock, st, period, [&st] { return st.stop_requested(); })) {
+            if (m_held == 0) {
+                continue;
+            }
+            try {
+                m_cx.run_once([this](pqxx::connection &cx) { return renew_leases(cx, m_queue); });
+                if (failing) {
+                    spdlog::info("worker: leases renewed again");
+                }
+                failing = false;
+            } catch (std::exception const &e) {
+                if (!failing) {
+                    spdlog::warn("worker: could not renew the leases of its jobs ({}); trying again every {} ms",
+                                 first_line(e.what()), period.count());
+                }
+                failing = true;
+            }
+        }
+    }
+
+    resilient_connection m_cx;
+    queue_settings const &m_queue;
+    std::atomic<std::size_t> const &m_held;
+    std::jthread m_thread; // last: started when everything it uses exists
 };
 
 /// Reads a stored path: a file, or a member of an archive ("pack.zip!/a/b.mid").
@@ -202,6 +286,8 @@ worker_summary run_worker(worker_options const &options, std::atomic<bool> &stop
     resilient_connection writer{options.conninfo, "midilib.worker/ack", stop};
     auto const &q = options.queue;
     auto last_reap = clock_type::now() - REAP_EVERY;
+    std::atomic<std::size_t> held{0}; // batches claimed and not acked yet
+    lease_heartbeat heartbeat{options.conninfo, q, held, stop};
 
     // The next batch: reap expired leases now and then, claim, or wait for a NOTIFY.
     auto const claim = [&](tbb::flow_control &fc) -> job_batch * {
@@ -221,6 +307,7 @@ worker_summary run_worker(worker_options const &options, std::atomic<bool> &stop
                 }
                 batch->errors.resize(jobs.size());
                 batch->jobs = std::move(jobs);
+                ++held;
                 return batch.release();
             }
             if (options.once) {
@@ -265,6 +352,7 @@ worker_summary run_worker(worker_options const &options, std::atomic<bool> &stop
             }
             auto const r = writer.run(
                 [&](pqxx::connection &cx) { return ack_jobs(cx, q, analyzed, done_ids, failures); });
+            --held;
             summary.done += r.done;
             summary.retried += r.retried;
             summary.dead += r.dead;

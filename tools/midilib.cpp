@@ -523,7 +523,7 @@ int main(int argc, char **argv)
     worker->add_option("--batch", worker_opts.batch, "jobs claimed and acknowledged together")
         ->capture_default_str()->check(CLI::Range(1, 100000));
     worker->add_flag("--once", worker_opts.once, "exit when no job is queued or running");
-    worker->add_option("--lease-seconds", lease_seconds, "a claimed job returns to the queue after this")
+    worker->add_option("--lease-seconds", lease_seconds, "a claimed job returns to the queue after this if its worker stops renewing it")
         ->capture_default_str()->check(CLI::Range(1, 86400));
     worker->add_option("--max-attempts", worker_opts.queue.max_attempts, "after this many failures a job is dead")
         ->capture_default_str()->check(CLI::Range(1, 1000));

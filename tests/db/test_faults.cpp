@@ -529,8 +529,9 @@ TEST_F(faults, import_connection_terminated)
     expect_same_library(db.conninfo(), clean.conninfo());
 }
 
-// pg_terminate_backend on a worker's sessions (claim and ack, the ack held mid-transaction):
-// the worker reconnects, retries the ack and finishes; the library equals a clean run.
+// pg_terminate_backend on a worker's sessions (claim and ack, the ack held mid-transaction, and
+// the lease heartbeat's once it has run): the worker reconnects, retries the ack and finishes;
+// the library equals a clean run.
 TEST_F(faults, worker_connection_terminated)
 {
     temp_database db;
@@ -539,7 +540,7 @@ TEST_F(faults, worker_connection_terminated)
     insert_gate gate{db.conninfo(), "file_analysis"};
     running worker{midilib_db(db.conninfo(), WORKER_ARGS)};
     ASSERT_TRUE(caught_mid_run(db.conninfo(), gate, "SELECT count(*) FROM analysis_jobs WHERE state = 'done'"));
-    EXPECT_EQ(terminate_sessions(db.conninfo(), "midilib.worker/%"), 2);
+    EXPECT_GE(terminate_sessions(db.conninfo(), "midilib.worker/%"), 2);
     gate.remove();
 
     auto const r = worker.finish();

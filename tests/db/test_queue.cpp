@@ -129,6 +129,37 @@ TEST_F(queue_test, killed_worker_jobs_return_after_the_lease)
     EXPECT_EQ(analysis_fingerprint(db), clean_fingerprint());
 }
 
+// A batch that takes longer than the lease (here 2 s) stays with its worker: the worker renews
+// the lease while it works, so a second worker started after the lease ran out gets none of
+// its jobs; every job is done after one attempt and each file has one analysis row.
+TEST_F(queue_test, batch_longer_than_the_lease_is_not_handed_to_another_worker)
+{
+    // Slow for a real reason: the files are members of one tar.gz, and a worker reads each
+    // member by decompressing the archive from its start (about 14 s for the whole folder in one
+    // batch on one thread, Release build, 2 cores).
+    temp_dir dir;
+    ASSERT_EQ(run({"tar", "czf", (dir.path() / "pack.tar.gz").string(), "-C", (corpus_dir() / FOLDER).string(), "."})
+                  .first,
+              0);
+    temp_database db;
+    import_without_analysis(db, dir.path() / "pack.tar.gz");
+    auto const files = db.count_rows("midi_files");
+    auto const slow = spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100000", "--jobs", "1",
+                                                    "--lease-seconds", "2"}));
+    ASSERT_TRUE(wait_until([&] { return db.count_rows("analysis_jobs", "state = 'running'") == files; }));
+    std::this_thread::sleep_for(3s); // the first lease is over
+    auto const other = spawn(midilib(db.conninfo(), {"worker", "--once", "--json"}));
+
+    ASSERT_EQ(wait_for(slow), 0);
+    ASSERT_EQ(wait_for(other), 0);
+    auto const slow_summary = nlohmann::json::parse(stdout_of(slow));
+    ASSERT_GT(slow_summary["seconds"].get<double>(), 5.0) << "the batch was too quick to outlast the lease";
+    EXPECT_EQ(slow_summary["done"], files);
+    EXPECT_EQ(nlohmann::json::parse(stdout_of(other))["done"], 0);
+    EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done' AND attempts = 1"), files);
+    EXPECT_EQ(db.count_rows("file_analysis"), files);
+}
+
 // A file deleted after the import: its job is retried, then dead with a reason naming the
 // file; every other job is done.
 TEST_F(queue_test, deleted_file_ends_as_a_dead_job_with_its_reason)
