@@ -110,7 +110,7 @@ file_source::~file_source()
 
 bool file_source::has_work()
 {
-    while (m_ready.empty() && !m_stop) {
+    while (m_ready.empty() && m_to_read.empty() && !m_stop) {
         if (m_archive || !m_archives.empty()) {
             next_member(); // archives found so far are read before walking on
         } else if (!(m_exhausted && m_pending.empty())) {
@@ -123,7 +123,7 @@ bool file_source::has_work()
         m_archive->progress->finish(false); // never recorded: the next run reads it again
         m_archive.reset();
     }
-    return !m_ready.empty() && !m_stop;
+    return !(m_ready.empty() && m_to_read.empty()) && !m_stop;
 }
 
 void file_source::next_member()
@@ -184,11 +184,23 @@ file_item *file_source::operator()(tbb::flow_control &fc)
             m_items.release(item);
         }
         m_ready.clear();
+        m_stats.stopped += m_to_read.size();
+        m_to_read.clear();
         fc.stop();
         return nullptr;
     }
-    auto *item = m_ready.front();
-    m_ready.pop_front();
+    if (!m_ready.empty()) {
+        auto *item = m_ready.front();
+        m_ready.pop_front();
+        return item;
+    }
+    auto &found = m_to_read.front();
+    auto *item = m_items.acquire();
+    item->fs_path = std::move(found.fs_path);
+    item->path = std::move(found.file.path);
+    item->size = found.file.size;
+    item->mtime_us = found.file.mtime_us;
+    m_to_read.pop_front();
     return item;
 }
 
@@ -250,7 +262,7 @@ file_source::chunk file_source::walk_chunk()
 
 void file_source::settle(chunk &c, std::vector<std::uint64_t> const &known)
 {
-    // Items are taken only for files to read: a skipped file costs a stat and a string.
+    // A skipped file costs a stat and a string; a file to read gets its item when it is sent.
     for (std::size_t i = 0; i < c.candidates.size(); ++i) {
         if (known[i] > 0) {
             m_stats.scanned += known[i]; // an unchanged archive counts as the members it holds
@@ -262,12 +274,7 @@ void file_source::settle(chunk &c, std::vector<std::uint64_t> const &known)
             continue;
         }
         ++m_stats.scanned;
-        auto *item = m_items.acquire();
-        item->fs_path = std::move(c.fs_paths[i]);
-        item->path = std::move(c.candidates[i].path);
-        item->size = c.candidates[i].size;
-        item->mtime_us = c.candidates[i].mtime_us;
-        m_ready.push_back(item);
+        m_to_read.push_back({std::move(c.fs_paths[i]), std::move(c.candidates[i])});
     }
 }
 

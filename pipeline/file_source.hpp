@@ -59,15 +59,16 @@ private:
         std::vector<std::string> fs_paths; ///< the same files as the file system spells them
     };
 
-    /// An archive to open, and the one being read.
-    struct archive_job
+    /// A file found and not known to the library: to read, or an archive to open.
+    struct found_file
     {
         std::string fs_path;
         path_candidate file;
     };
+    /// The archive being read.
     struct open_archive
     {
-        open_archive(archive_job const &job, archive_limits limits)
+        open_archive(found_file const &job, archive_limits limits)
         : reader(job.fs_path, job.fs_path, job.file.size, job.file.mtime_us, limits), // member paths in bytes
           progress(std::make_shared<archive_progress>(job.file.path, job.file.size, job.file.mtime_us))
         {}
@@ -98,11 +99,14 @@ private:
     item_pool &m_items;
     import_stats &m_stats;
     std::atomic<bool> const &m_stop;
-    std::deque<file_item *> m_ready;
+    /// Files to read. They get their item (over 1 KB each) only when sent: a chunk of 1,024 files
+    /// waiting here while the limiter is full does not add 1,024 items to the pool.
+    std::deque<found_file> m_to_read;
+    std::deque<file_item *> m_ready; ///< items made already: archive members, scan errors
     bool m_exhausted = false; ///< every root has been walked
     byte_budget &m_archive_bytes;
     archive_limits m_limits;
-    std::deque<archive_job> m_archives; ///< found, not known, not opened yet
+    std::deque<found_file> m_archives; ///< found, not known, not opened yet
     std::optional<open_archive> m_archive;
 };
 
