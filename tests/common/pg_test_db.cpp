@@ -77,6 +77,24 @@ std::filesystem::path corpus_dir()
 
 std::filesystem::path midilib_binary() { return MIDILIB_BINARY; }
 
+void copy_writable(std::filesystem::path const &from, std::filesystem::path const &to)
+{
+    namespace fs = std::filesystem;
+    auto const writable = [](fs::path const &p) {
+        fs::permissions(p, fs::perms::owner_write | fs::perms::owner_read, fs::perm_options::add);
+    };
+    if (!fs::is_directory(from)) {
+        fs::copy_file(from, to);
+        writable(to);
+        return;
+    }
+    fs::create_directory(to);
+    writable(to);
+    for (auto const &e : fs::directory_iterator{from}) {
+        copy_writable(e.path(), to / e.path().filename());
+    }
+}
+
 temp_dir::temp_dir()
 {
     std::string tmpl = (std::filesystem::temp_directory_path() / "midilib-test-XXXXXX").string();

@@ -54,6 +54,14 @@ std::filesystem::path corpus_dir();
 /// The built midilib binary.
 std::filesystem::path midilib_binary();
 
+/**
+ * Copies the file or folder tree @p from to @p to and makes every copy writable by its owner.
+ * The shared corpus is read-only, and a plain copy keeps its modes: as root that goes unseen,
+ * but a test run by any other user could then not add files to a copied folder nor change a
+ * copied file.
+ */
+void copy_writable(std::filesystem::path const &from, std::filesystem::path const &to);
+
 /// A fresh, empty temporary folder, removed by the destructor.
 class temp_dir
 {

@@ -57,7 +57,7 @@ protected:
         if (corpus_dir().empty()) {
             GTEST_SKIP() << "../shared/corpus not found";
         }
-        fs::copy(corpus_dir() / SOURCE_FOLDER, m_dir.path() / "loose", fs::copy_options::recursive);
+        copy_writable(corpus_dir() / SOURCE_FOLDER, m_dir.path() / "loose");
     }
 
     /// Runs @p command in the temp folder (a shell line: these are the user's tools).

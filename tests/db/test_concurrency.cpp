@@ -74,8 +74,7 @@ TEST_F(concurrency_test, three_importers_of_copies_keep_every_path_in_the_search
 {
     temp_dir dir;
     for (char const *copy : {"alpha", "beta", "gamma"}) { // nottingham's ~3,100 files, three times
-        std::filesystem::copy(corpus_dir() / "nottingham" / "MIDI", dir.path() / copy,
-                              std::filesystem::copy_options::recursive);
+        copy_writable(corpus_dir() / "nottingham" / "MIDI", dir.path() / copy);
     }
     temp_database db;
     auto importer = [&](char const *copy) {

@@ -175,7 +175,7 @@ protected:
             while (it->path().extension() != ".mid") {
                 ++it;
             }
-            fs::copy_file(it->path(), files / name);
+            copy_writable(it->path(), files / name);
             ++it;
         }
         ::mkfifo((files / "fifo.mid").c_str(), 0600);         // must not block the walk
@@ -548,9 +548,9 @@ TEST(hostile_import, paths_that_are_not_files_neither_hang_nor_stop_the_import)
         ++it;
         return p;
     };
-    fs::copy_file(next_midi(), root / "good.mid");
-    fs::copy_file(next_midi(), root / "locked" / "hidden.mid");
-    fs::copy_file(next_midi(), root / "unreadable.mid");
+    copy_writable(next_midi(), root / "good.mid");
+    copy_writable(next_midi(), root / "locked" / "hidden.mid");
+    copy_writable(next_midi(), root / "unreadable.mid");
     ::mkfifo((dir.path() / "fifo.mid").c_str(), 0644);
     fs::create_symlink(dir.path() / "fifo.mid", root / "to-fifo.mid");   // a link to a FIFO, named like MIDI
     fs::create_symlink(dir.path() / "fifo.mid", root / "to-fifo.zip");   // ... and like an archive

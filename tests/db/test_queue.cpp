@@ -165,7 +165,7 @@ TEST_F(queue_test, batch_longer_than_the_lease_is_not_handed_to_another_worker)
 TEST_F(queue_test, deleted_file_ends_as_a_dead_job_with_its_reason)
 {
     temp_dir dir;
-    fs::copy(corpus_dir() / "music21-testPrimitive", dir.path() / "songs", fs::copy_options::recursive);
+    copy_writable(corpus_dir() / "music21-testPrimitive", dir.path() / "songs");
     temp_database db;
     import_without_analysis(db, dir.path() / "songs");
     fs::path victim;
@@ -210,9 +210,9 @@ TEST_F(queue_test, workers_open_files_whose_names_are_not_utf8)
     std::sort(sources.begin(), sources.end());
     ASSERT_GE(sources.size(), 3U);
     fs::create_directories(dir.path() / "songs" / "M\xFCller"); // "Müller" in Latin-1
-    fs::copy_file(sources[0], dir.path() / "songs" / "caf\xE9.mid");
-    fs::copy_file(sources[1], dir.path() / "songs" / "M\xFCller" / "tune.mid");
-    fs::copy_file(sources[2], dir.path() / "songs" / "plain.mid");
+    copy_writable(sources[0], dir.path() / "songs" / "caf\xE9.mid");
+    copy_writable(sources[1], dir.path() / "songs" / "M\xFCller" / "tune.mid");
+    copy_writable(sources[2], dir.path() / "songs" / "plain.mid");
     temp_database db;
     import_without_analysis(db, dir.path() / "songs");
     ASSERT_EQ(db.count_rows("midi_files"), 3);

@@ -44,7 +44,7 @@ protected:
         auto const put = [&](std::size_t i, std::string const &rel) {
             auto const to = s_dir->path() / rel;
             fs::create_directories(to.parent_path());
-            fs::copy_file(sources.at(i), to);
+            copy_writable(sources.at(i), to);
             std::ofstream out{to, std::ios::binary | std::ios::app};
             auto const len = static_cast<std::uint32_t>(rel.size());
             out << "MLtx" << static_cast<char>(len >> 24) << static_cast<char>(len >> 16)
