@@ -476,14 +476,6 @@ void collect_tempo_onsets(note_list const &notes, tempo_onsets &out)
     }
 }
 
-void merged_onsets(note_list const &notes, std::vector<double> &seconds, std::vector<double> &weights)
-{
-    tempo_onsets o;
-    collect_tempo_onsets(notes, o);
-    seconds = std::move(o.seconds);
-    weights = std::move(o.weights);
-}
-
 estimated_tempo estimate_tempo(tempo_onsets const &onsets)
 {
     // Weights below 0 (or not finite) would turn pair products around: count them as 0. The copy is

@@ -88,9 +88,6 @@ estimated_tempo estimate_tempo(tempo_onsets const &onsets);
  */
 estimated_tempo estimate_tempo_from_onsets(std::span<double const> seconds, std::span<double const> weights = {});
 
-/// Onset times of all notes (all channels merged), each weighted by its summed velocity.
-void merged_onsets(note_list const &notes, std::vector<double> &seconds, std::vector<double> &weights);
-
 /// Declared tempo, plus an onset-based estimate when the file declares nothing useful.
 tempo_result analyze_tempo(tempo_map const &map, note_list const &notes);
 

@@ -108,10 +108,7 @@ TEST(analyzers_tempo, drum_roles_backbeat)
     ASSERT_TRUE(with_roles.valid);
     EXPECT_NEAR(with_roles.bpm, 180.0, 1.8);
 
-    std::vector<double> seconds;
-    std::vector<double> weights;
-    merged_onsets(notes, seconds, weights);
-    auto const times_only = estimate_tempo_from_onsets(seconds, weights);
+    auto const times_only = estimate_tempo_from_onsets(onsets.seconds, onsets.weights);
     ASSERT_TRUE(times_only.valid);
     EXPECT_NEAR(times_only.bpm, 90.0, 0.9);
 }
