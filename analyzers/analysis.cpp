@@ -26,7 +26,7 @@ analysis_result analyze(smf_file const &file, tempo_map const &map, std::uint64_
     std::uint16_t const drums = drum_channels(notes);
     r.notes = compute_note_stats(notes, drums);
     r.key = analyze_key(notes, bars, drums);
-    r.tempo = analyze_tempo(map, notes);
+    r.tempo = analyze_tempo(map, notes, drums);
     r.chords = analyze_chords(notes, bars, drums);
     r.drums = analyze_drums(notes, bars, drums);
     // One big file must not pin its memory for the rest of the run: past SCRATCH_NOTES (320 KiB

@@ -15,7 +15,8 @@
 namespace midilib {
 
 /// Bumped whenever an analyzer's output changes for the same input (stored rows can then be redone).
-constexpr int ANALYZER_VERSION = 3; // 2: onset tempo estimate with a narrower prior; 3: drum roles, bar and downbeat evidence
+constexpr int ANALYZER_VERSION = 4; // 2: onset tempo estimate with a narrower prior; 3: drum roles, bar and downbeat evidence;
+                                    // 4: the tempo estimate reads drum roles on every kit channel, not channel 10 only
 
 /// Everything the analyzers say about one file.
 struct analysis_result

@@ -29,11 +29,11 @@ enum kit_family { KICK, SNARE, HAT, OTHER };
 
 kit_family family_of(std::uint8_t key)
 {
-    switch (key) {
-    case 35: case 36: return KICK;
-    case 38: case 40: return SNARE;
-    case 42: case 44: case 46: return HAT;
-    default: return OTHER;
+    switch (gm_drum_role_of(key)) {
+    case gm_drum_role::kick: return KICK;
+    case gm_drum_role::snare: return SNARE;
+    case gm_drum_role::closed_hat: case gm_drum_role::pedal_hat: case gm_drum_role::open_hat: return HAT;
+    default: return OTHER; // a side stick is no snare hit for telling a kit from a chord track
     }
 }
 

@@ -1,5 +1,7 @@
 #include "analyzers/tempo_estimate.hpp"
 
+#include "analyzers/gm_names.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -395,20 +397,26 @@ std::vector<candidate> score_candidates(tempo_onsets const &o)
     return cands;
 }
 
-/// The GM drum pieces that mark beats and backbeats (channel 10 only).
-bool is_kick(note const &n) noexcept
+/// The GM drum pieces that mark beats and backbeats, on the channels @p drums marks as kits.
+bool is_drum(note const &n, std::uint16_t drums) noexcept
 {
-    return n.channel == 9 && (n.pitch == 35 || n.pitch == 36);
+    return ((drums >> n.channel) & 1U) != 0;
 }
 
-bool is_snare(note const &n) noexcept
+bool is_kick(note const &n, std::uint16_t drums) noexcept
 {
-    return n.channel == 9 && (n.pitch == 37 || n.pitch == 38 || n.pitch == 40);
+    return is_drum(n, drums) && gm_drum_role_of(n.pitch) == gm_drum_role::kick;
 }
 
-bool is_pedal_hat(note const &n) noexcept
+bool is_snare(note const &n, std::uint16_t drums) noexcept
 {
-    return n.channel == 9 && n.pitch == 44;
+    auto const role = gm_drum_role_of(n.pitch);
+    return is_drum(n, drums) && (role == gm_drum_role::snare || role == gm_drum_role::side_stick);
+}
+
+bool is_pedal_hat(note const &n, std::uint16_t drums) noexcept
+{
+    return is_drum(n, drums) && gm_drum_role_of(n.pitch) == gm_drum_role::pedal_hat;
 }
 
 } // namespace
@@ -452,14 +460,14 @@ void tempo_onsets::clear() noexcept
     end_seconds = 0.0;
 }
 
-void collect_tempo_onsets(note_list const &notes, tempo_onsets &out)
+void collect_tempo_onsets(note_list const &notes, std::uint16_t drums, tempo_onsets &out)
 {
     out.clear();
     for (auto const &n : notes.notes) {
         double const w = n.velocity / 127.0;
-        double const kick = is_kick(n) ? w : 0.0;
-        double const snare = is_snare(n) ? w : 0.0;
-        double const accent = kick + snare + (is_pedal_hat(n) ? w : 0.0);
+        double const kick = is_kick(n, drums) ? w : 0.0;
+        double const snare = is_snare(n, drums) ? w : 0.0;
+        double const accent = kick + snare + (is_pedal_hat(n, drums) ? w : 0.0);
         out.end_seconds = std::max(out.end_seconds, n.end_seconds);
         if (!out.seconds.empty() && n.start_seconds - out.seconds.back() < MERGE_SECONDS) {
             out.weights.back() += w;
@@ -525,7 +533,7 @@ estimated_tempo estimate_tempo_from_onsets(std::span<double const> seconds, std:
     return estimate_tempo(o);
 }
 
-tempo_result analyze_tempo(tempo_map const &map, note_list const &notes)
+tempo_result analyze_tempo(tempo_map const &map, note_list const &notes, std::uint16_t drums)
 {
     tempo_result r;
     r.declared = summarize_declared_tempo(map, notes.end_tick);
@@ -533,7 +541,7 @@ tempo_result analyze_tempo(tempo_map const &map, note_list const &notes)
     r.estimate_needed = !map.declared() || (points.size() == 1 && points.front().us_per_quarter == 500000);
     if (r.estimate_needed) {
         tempo_onsets onsets;
-        collect_tempo_onsets(notes, onsets);
+        collect_tempo_onsets(notes, drums, onsets);
         r.estimate = estimate_tempo(onsets);
     }
     return r;

@@ -45,17 +45,18 @@ struct tempo_onsets
 {
     std::vector<double> seconds; ///< onset times, ascending
     std::vector<double> weights; ///< summed velocity / 127 of the notes in the onset
-    std::vector<double> accents; ///< the part of the weight from kick, snare and pedal hi-hat (GM drums, channel 10)
-    std::vector<double> kicks;   ///< the part from kicks (GM 35, 36)
-    std::vector<double> snares;  ///< the part from snares (GM 37, 38, 40)
+    std::vector<double> accents; ///< the part of the weight from kick, snare and pedal hi-hat (on drum channels)
+    std::vector<double> kicks;   ///< the part from kicks (gm_drum_role::kick)
+    std::vector<double> snares;  ///< the part from snares and side sticks
     double end_seconds = 0.0;    ///< the last note-off: where the performance ends
     // Weights are >= 0; the estimator counts anything else as 0.
 
     void clear() noexcept;
 };
 
-/// Fills @p out (cleared first) from all notes of all channels.
-void collect_tempo_onsets(note_list const &notes, tempo_onsets &out);
+/// Fills @p out (cleared first) from all notes of all channels; drum roles are read on the channels
+/// set in @p drums (drum_channels(): channel 10 and any other channel that plays a kit).
+void collect_tempo_onsets(note_list const &notes, std::uint16_t drums, tempo_onsets &out);
 
 /**
  * Estimates the beat tempo (quarter notes per minute, 40..240) from the performance alone: no
@@ -89,6 +90,7 @@ estimated_tempo estimate_tempo(tempo_onsets const &onsets);
 estimated_tempo estimate_tempo_from_onsets(std::span<double const> seconds, std::span<double const> weights = {});
 
 /// Declared tempo, plus an onset-based estimate when the file declares nothing useful.
-tempo_result analyze_tempo(tempo_map const &map, note_list const &notes);
+/// @p drums: the kit channels, as for collect_tempo_onsets().
+tempo_result analyze_tempo(tempo_map const &map, note_list const &notes, std::uint16_t drums);
 
 } // namespace midilib

@@ -1,5 +1,6 @@
 // Tempo: declared tempo from the tempo map and the onset-only estimate, on synthetic input and groove-midi.
 
+#include "analyzers/drums.hpp"
 #include "analyzers/notes.hpp"
 #include "analyzers/tempo_estimate.hpp"
 #include "test_analyzers_support.hpp"
@@ -65,7 +66,7 @@ TEST(analyzers_tempo, hostile_onsets)
         notes.notes.push_back(n);
     }
     tempo_onsets onsets;
-    collect_tempo_onsets(notes, onsets);
+    collect_tempo_onsets(notes, 1U << GM_DRUM_CHANNEL, onsets);
     EXPECT_EQ(onsets.seconds.size(), 1'000'000U);
     auto const big = estimate_tempo(onsets);
     ASSERT_TRUE(big.valid);
@@ -101,7 +102,7 @@ TEST(analyzers_tempo, drum_roles_backbeat)
         }
     }
     tempo_onsets onsets;
-    collect_tempo_onsets(notes, onsets);
+    collect_tempo_onsets(notes, 1U << GM_DRUM_CHANNEL, onsets);
     EXPECT_GT(onsets.kicks[0], 0.0);
     EXPECT_GT(onsets.snares[2], 0.0);
     auto const with_roles = estimate_tempo(onsets);
@@ -111,6 +112,44 @@ TEST(analyzers_tempo, drum_roles_backbeat)
     auto const times_only = estimate_tempo_from_onsets(onsets.seconds, onsets.weights);
     ASSERT_TRUE(times_only.valid);
     EXPECT_NEAR(times_only.bpm, 90.0, 0.9);
+}
+
+// The same rock beat played by a kit on channel 4 (no program change, as many files from trackers
+// and DAWs do): drum_channels() finds the kit there, and the estimate reads its kick and snare as it
+// does on channel 10, so it gives 180 too. Read as channel 10 only, the roles are lost: 90.
+TEST(analyzers_tempo, drum_roles_on_any_kit_channel)
+{
+    constexpr std::uint32_t EIGHTH = 160; // 480 ticks a quarter at the default 120 BPM: a 180 BPM beat is 320
+    constexpr int CH = 3;
+    track_builder t;
+    for (std::uint32_t bar = 0; bar < 8; ++bar) {
+        for (std::uint32_t eighth = 0; eighth < 8; ++eighth) {
+            std::uint32_t const at = (bar * 8 + eighth) * EIGHTH;
+            int const extra = eighth == 0 || eighth == 4 || eighth == 5 ? 36 : eighth == 2 || eighth == 6 ? 38 : 0;
+            t.on(at, CH, 42, 70);
+            if (extra != 0) {
+                t.on(at, CH, extra, extra == 36 ? 100 : 110);
+            }
+            t.off(at + 96, CH, 42); // 0.1 s: drum hits are short
+            if (extra != 0) {
+                t.off(at + 96, CH, extra);
+            }
+        }
+    }
+    auto const b = smf(0, 480, {t.finish(64 * EIGHTH)});
+    auto const r = read_smf(b);
+    ASSERT_TRUE(r.file);
+    tempo_map const map{*r.file};
+    auto const notes = extract_notes(*r.file);
+    std::uint16_t const kits = drum_channels(notes);
+    ASSERT_EQ(kits, 1U << CH);
+    auto const tempo = analyze_tempo(map, notes, kits);
+    ASSERT_TRUE(tempo.estimate_needed);
+    ASSERT_TRUE(tempo.estimate.valid);
+    EXPECT_NEAR(tempo.estimate.bpm, 180.0, 1.8);
+    auto const channel_10_only = analyze_tempo(map, notes, 1U << GM_DRUM_CHANNEL);
+    ASSERT_TRUE(channel_10_only.estimate.valid);
+    EXPECT_NEAR(channel_10_only.estimate.bpm, 90.0, 0.9);
 }
 
 // Declared tempo: time-weighted mean, min/max, changes; 120 at tick 0 only asks for an estimate.
@@ -126,7 +165,7 @@ TEST(analyzers_tempo, declared_summary)
     ASSERT_TRUE(r.file);
     tempo_map const map{*r.file};
     auto const notes = extract_notes(*r.file);
-    auto const tr = analyze_tempo(map, notes);
+    auto const tr = analyze_tempo(map, notes, drum_channels(notes));
     EXPECT_TRUE(tr.declared.declared);
     EXPECT_FALSE(tr.estimate_needed);
     EXPECT_NEAR(tr.declared.mean_bpm, (120.0 * 1 + 60.0 * 2) / 3, 1e-9);
@@ -141,7 +180,7 @@ TEST(analyzers_tempo, declared_summary)
     auto const b2 = smf(0, 480, {plain.finish(480)});
     auto const r2 = read_smf(b2);
     ASSERT_TRUE(r2.file);
-    EXPECT_TRUE(analyze_tempo(tempo_map{*r2.file}, extract_notes(*r2.file)).estimate_needed);
+    EXPECT_TRUE(analyze_tempo(tempo_map{*r2.file}, extract_notes(*r2.file), 0).estimate_needed);
 }
 
 // groove-midi: declared tempo within 0.5 BPM for >= 99 %; the onset-only estimate within 4 % (or a
@@ -180,7 +219,7 @@ TEST(analyzers_tempo, groove_midi)
         auto const declared = summarize_declared_tempo(map, notes.end_tick);
         declared_ok += std::abs(declared.mean_bpm - truth) <= 0.5 ? 1 : 0;
         // Onset times in seconds are the performance's timing; the estimator never sees ticks or tempo.
-        collect_tempo_onsets(notes, onsets);
+        collect_tempo_onsets(notes, drum_channels(notes), onsets); // as analyze() does
         auto const e = estimate_tempo(onsets);
         double const ratio = e.valid ? e.bpm / truth : 0.0;
         auto near = [&](double f) { return std::abs(ratio / f - 1.0) <= 0.04; };
