@@ -384,6 +384,14 @@ void record_archive(pqxx::connection &cx, path_candidate const &archive, std::ui
     tx.commit();
 }
 
+void finish_import(pqxx::connection &cx, std::uint64_t changed_files)
+{
+    constexpr char const *FINISH = "SELECT midilib_finish_import($1)";
+    pqxx::nontransaction tx{cx};
+    log_sql("finish", FINISH);
+    tx.exec_params1(FINISH, static_cast<std::int64_t>(changed_files));
+}
+
 void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<file_item const *const> items)
 {
     tx.exec(PREPARE_SESSION);

@@ -50,6 +50,14 @@ void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<file_item const *con
 /// The analysis columns of file_analysis (without file_id and analyzed_at), comma-separated.
 std::string const &analysis_columns();
 
+/**
+ * After an import's last batch (migration 0009): merges the pending entries of the search
+ * indexes, and refreshes the planner's statistics when @p changed_files (contents stored or
+ * given a new path) is a tenth of the library or more. The library is then ready to search at
+ * full speed at once, not after autovacuum's next visit.
+ */
+void finish_import(pqxx::connection &cx, std::uint64_t changed_files);
+
 /// Records that every member of @p archive is in the library (after their batches committed).
 void record_archive(pqxx::connection &cx, path_candidate const &archive, std::uint64_t members);
 

@@ -26,6 +26,8 @@ GRANT USAGE ON SCHEMA public TO midilib_import, midilib_search;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO midilib_import;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO midilib_import;
 GRANT EXECUTE ON FUNCTION midilib_prepare_import_session() TO midilib_import;
+-- Runs as the owner (0009): merges the GIN pending lists and refreshes statistics after an import.
+GRANT EXECUTE ON FUNCTION midilib_finish_import(bigint) TO midilib_import;
 -- The migration ledger is the DBA's: the importer reads it (to check the schema version) only.
 REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM midilib_import;
 

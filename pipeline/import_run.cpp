@@ -1,6 +1,7 @@
 #include "pipeline/import_run.hpp"
 
 #include "db/connection_pool.hpp"
+#include "db/library_writer.hpp"
 #include "pipeline/batcher.hpp"
 #include "pipeline/file_source.hpp"
 #include "pipeline/import_graph.hpp"
@@ -127,6 +128,16 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
     }
     finish_counting(counter, counting_stop);
     progress.reset();
+    if (auto const changed = stats.imported.load() + stats.duplicates.load(); changed > 0) {
+        try {
+            auto const t0 = std::chrono::steady_clock::now();
+            finish_import(*pool.acquire(), changed);
+            spdlog::debug("import: search indexes merged and statistics checked in {:.3f} s",
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        } catch (std::exception const &e) { // the rows are committed: searches are slower until autovacuum
+            spdlog::warn("import: the search indexes were not tidied up after the import: {}", e.what());
+        }
+    }
     double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     spdlog::debug("import: {} item objects, {} batches", items.created(), stats.batches.load());
     return summarize(stats, seconds, stop.load());

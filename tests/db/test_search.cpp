@@ -114,6 +114,26 @@ TEST_F(search_test, words_inside_underscore_camel_case_and_digit_names)
     EXPECT_FALSE(find("kick").fuzzy);
 }
 
+// The import ends by merging the search indexes' pending entries and, for a library it grew by a
+// tenth or more, by refreshing the planner's statistics (migration 0009): the first searches
+// after an import neither scan a pending list nor plan without statistics.
+TEST_F(search_test, import_leaves_the_search_indexes_merged_and_analyzed)
+{
+    s_db->exec("CREATE EXTENSION IF NOT EXISTS pgstattuple");
+    EXPECT_EQ(s_db->scalar<long>("SELECT sum((pgstatginindex(i.indexrelid)).pending_tuples) FROM pg_index i"
+                                 " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam"
+                                 " WHERE i.indrelid = 'file_search'::regclass AND am.amname = 'gin'"),
+              0);
+    EXPECT_EQ(s_db->scalar<long>("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                                 " JOIN pg_am am ON am.oid = c.relam"
+                                 " WHERE i.indrelid = 'file_search'::regclass AND am.amname = 'gin'"),
+              3); // document, name trigrams, instrument words: all of them were looked at
+    // reltuples is -1 until a table is first analyzed or vacuumed.
+    EXPECT_EQ(s_db->scalar<long>("SELECT reltuples::bigint FROM pg_class WHERE oid = 'file_search'::regclass"),
+              s_db->count_rows("file_search"));
+    EXPECT_GT(s_db->scalar<long>("SELECT count(*) FROM pg_stats WHERE tablename = 'file_search'"), 0);
+}
+
 TEST_F(search_test, phrases_exclusions_or_and_prefixes)
 {
     auto const phrase = names(find("\"deep house\""));
