@@ -23,8 +23,15 @@ namespace {
 /// the best of the first 300 matches are what a user pages through.
 constexpr int MAX_CANDIDATES = 300;
 
-/// Word similarity below which a file name is not offered as a typo fix.
-constexpr char const *FUZZY_THRESHOLD = "0.4";
+/// Trigram similarity below which a word of the file names is not offered as a typo fix
+/// (pg_trgm's own default: "housse" finds "house" at 0.62, "amazinggrase" "amazinggrace" at 0.6).
+constexpr char const *FUZZY_THRESHOLD = "0.3";
+
+/// Words of the file names tried for each word of the text, the most similar first.
+constexpr int FUZZY_ALTERNATIVES = 5;
+
+/// Words of the text the typo fallback looks at: a guess for a sentence is no typo fix.
+constexpr std::size_t MAX_FUZZY_WORDS = 8;
 
 constexpr char const *COUNT = "SELECT (SELECT count(*) FROM midi_files), (SELECT count(*) FROM midi_file_paths),"
                               " (SELECT count(*) FROM import_errors)";
@@ -151,6 +158,45 @@ std::string facet_conditions(search_request const &r, statement &st)
 
 /// True when a (normalized) search text holds more than blanks: a text search, not a facet list.
 bool has_text(std::string const &text) { return text.find_first_not_of(" \t") != std::string::npos; }
+
+/// Words of a text for the typo fallback: those to guess, and those excluded ("-drums").
+struct fallback_text
+{
+    std::vector<std::string> words;    ///< each matched against the vocabulary of file names
+    std::vector<std::string> excluded; ///< kept out of the results as written, not guessed
+};
+
+/**
+ * The words the typo fallback looks for, as search_words holds them: runs of ASCII letters and
+ * digits (and any non-ASCII bytes), lower case, at most 64 bytes, the first MAX_FUZZY_WORDS of
+ * each kind. The operator "or" is no word to guess.
+ */
+fallback_text fallback_words(std::string const &text)
+{
+    fallback_text out;
+    std::string w;
+    bool excluded = false;
+    auto const flush = [&] {
+        auto &to = excluded ? out.excluded : out.words;
+        if (!w.empty() && w != "or" && w.size() <= 64 && to.size() < MAX_FUZZY_WORDS) {
+            to.push_back(w);
+        }
+        w.clear();
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto const c = static_cast<unsigned char>(text[i]);
+        if (std::isalnum(c) != 0 || c >= 0x80) {
+            if (w.empty()) {
+                excluded = i > 0 && text[i - 1] == '-' && (i == 1 || text[i - 2] == ' ' || text[i - 2] == '\t');
+            }
+            w += static_cast<char>(std::tolower(c));
+        } else {
+            flush();
+        }
+    }
+    flush();
+    return out;
+}
 
 /// The text query as SQL: websearch syntax, the last word as a prefix while it is being typed.
 std::string tsquery_expression(std::string const &text, statement &st)
@@ -424,22 +470,45 @@ search_page library_searcher::find(search_request const &request)
         return std::isalnum(static_cast<unsigned char>(c)) != 0 || static_cast<unsigned char>(c) >= 0x80;
     });
     if (page.hits.empty() && text && word && r.text.size() <= MAX_FUZZY_BYTES && r.after.empty()) {
-        // Nothing: perhaps a typo. File names whose words are similar to the text.
-        pqxx::read_transaction tx{cx};
-        statement st;
-        std::string const facets = facet_conditions(r, st);
-        auto const t = st.param(r.text);
-        std::string const fuzzy = fmt::format(
-            "SELECT {0}, word_similarity({1}, s.name_words) AS rank FROM file_search s"
-            " WHERE {1} <% s.name_words AND {2} ORDER BY rank DESC, s.file_id LIMIT {3}",
-            HIT_COLUMNS, t, facets, r.limit);
-        tx.exec(std::string{"SET LOCAL pg_trgm.word_similarity_threshold = "} + FUZZY_THRESHOLD);
-        log_sql("search", fuzzy);
-        page.hits = read_hits(tx.exec_params(fuzzy, pqxx::prepare::make_dynamic_params(st.params())), 'r', "");
-        for (auto &h : page.hits) {
-            h.cursor.clear(); // a typo list has one page
+        // Nothing: perhaps a typo. Each word is matched against the vocabulary of file names
+        // (search_words, trigram index), and the library is searched for the similar words:
+        // the cost follows the vocabulary, not the library.
+        auto const words = fallback_words(r.text);
+        if (!words.words.empty()) {
+            pqxx::read_transaction tx{cx};
+            statement st;
+            std::string const facets = facet_conditions(r, st);
+            auto const array = [&](std::vector<std::string> const &v) {
+                std::string list;
+                for (auto const &w : v) {
+                    list += (list.empty() ? "" : ", ") + st.param(w);
+                }
+                return "ARRAY[" + list + "]::text[]";
+            };
+            std::string const list = array(words.words);
+            std::string const excluded = array(words.excluded);
+            std::string const fuzzy = fmt::format(
+                "WITH alternatives AS ("
+                "  SELECT q.n, string_agg(quote_literal(v.word), ' | ') AS alt"
+                "  FROM unnest({0}) WITH ORDINALITY AS q(w, n)"
+                "  CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % q.w"
+                "                      ORDER BY similarity(word, q.w) DESC, word LIMIT {1}) AS v"
+                "  GROUP BY q.n),"
+                " q AS MATERIALIZED (SELECT to_tsquery('midilib_names', string_agg('(' || alt || ')', ' & ' ORDER BY n)"
+                "                    || coalesce((SELECT string_agg(' & !' || quote_literal(x), '') FROM unnest({6}) AS x), ''))"
+                "                    AS query FROM alternatives)"
+                " SELECT * FROM (SELECT {2}, ts_rank_cd(s.document, q.query) AS rank"
+                " FROM file_search s, q WHERE s.document @@ q.query AND {3} LIMIT {4}) r"
+                " ORDER BY r.rank DESC, r.file_id LIMIT {5}",
+                list, FUZZY_ALTERNATIVES, HIT_COLUMNS, facets, MAX_CANDIDATES, r.limit, excluded);
+            tx.exec(std::string{"SET LOCAL pg_trgm.similarity_threshold = "} + FUZZY_THRESHOLD);
+            log_sql("search", fuzzy);
+            page.hits = read_hits(tx.exec_params(fuzzy, pqxx::prepare::make_dynamic_params(st.params())), 'r', "");
+            for (auto &h : page.hits) {
+                h.cursor.clear(); // a typo list has one page
+            }
+            page.fuzzy = !page.hits.empty();
         }
-        page.fuzzy = !page.hits.empty();
     }
     return page;
 }
