@@ -25,7 +25,10 @@ BEGIN
                FROM pg_index i
                JOIN pg_class c ON c.oid = i.indexrelid
                JOIN pg_am am ON am.oid = c.relam
-               WHERE i.indrelid = 'file_search'::regclass AND am.amname = 'gin'
+               -- the table's own indexes, or its partitions' if it is partitioned (a
+               -- partitioned index has no pending list of its own)
+               WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('file_search'::regclass) WHERE isleaf)
+                 AND am.amname = 'gin'
                ORDER BY i.indexrelid LOOP
         PERFORM gin_clean_pending_list(idx);
     END LOOP;

@@ -66,26 +66,7 @@ CREATE INDEX file_search_drums_idx ON file_search (has_drums, file_id)
 CREATE INDEX file_search_tracks_idx ON file_search (track_count, file_id)
     INCLUDE (tempo_bpm, key_tonic, key_mode, time_signature, duration_seconds, has_drums);
 
--- The pending lists to merge are now the partitions' (a partitioned index has none).
-CREATE OR REPLACE FUNCTION midilib_finish_import(changed_files bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
-DECLARE
-    idx regclass;
-BEGIN
-    FOR idx IN SELECT i.indexrelid::regclass
-               FROM pg_index i
-               JOIN pg_class c ON c.oid = i.indexrelid
-               JOIN pg_am am ON am.oid = c.relam
-               WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('file_search'::regclass) WHERE isleaf)
-                 AND am.amname = 'gin'
-               ORDER BY i.indexrelid LOOP
-        PERFORM gin_clean_pending_list(idx);
-    END LOOP;
-    IF changed_files >= 50 + 0.1 * (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'file_search'::regclass) THEN
-        ANALYZE file_search, midi_file_paths; -- what searches read (the other tables: autovacuum)
-    END IF;
-END
-$fn$;
+-- midilib_finish_import (0009) merges the pending lists of the partitions' GIN indexes.
 
 INSERT INTO schema_migrations (version, name) VALUES (11, 'partition_file_search');
 
