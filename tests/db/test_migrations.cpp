@@ -27,6 +27,28 @@ TEST(migrations, applied_once_and_recorded)
     EXPECT_EQ(migrate_up(cx, known), 0);
 }
 
+// A library whose contents have no search row (imported before 0005 created file_search, which
+// started empty) gets them from 0012: the search finds its files again, and nothing is imported
+// twice. Re-applying 0012 here stands in for upgrading such a library.
+TEST(migrations, contents_without_search_rows_get_them)
+{
+    temp_database db;
+    auto const imported = run({midilib_binary().string(), "-q", "--db", db.conninfo(), "import", MIDILIB_SOURCE_DIR "/samples"});
+    ASSERT_EQ(imported.first, 0) << imported.second;
+    long const files = db.count_rows("midi_files");
+    ASSERT_GT(files, 0);
+    db.exec("DELETE FROM file_search");
+    db.exec("DELETE FROM schema_migrations WHERE version = 12");
+    ASSERT_EQ(db.count_rows("file_search"), 0);
+    // Every command applies pending migrations first: the user's next search upgrades the library.
+    auto const [code, out] = run({midilib_binary().string(), "--db", db.conninfo(), "search", "--json", "funk"});
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_EQ(db.count_rows("schema_migrations", "version = 12"), 1);
+    EXPECT_NE(out.find("funk_95_fill_4-4.mid"), std::string::npos) << out;
+    EXPECT_EQ(db.count_rows("file_search"), files);
+    EXPECT_EQ(db.count_rows("midi_files"), files);
+}
+
 // Four processes migrating an empty database at once apply each migration exactly once.
 TEST(migrations, concurrent_migrate_applies_each_once)
 {
