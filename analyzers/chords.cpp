@@ -1,5 +1,7 @@
 #include "analyzers/chords.hpp"
 
+#include "analyzers/drums.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -232,7 +234,7 @@ chord_result analyze_chords(note_list const &notes, std::vector<bar> const &bars
         }
         for (; next_note < notes.notes.size(); ++next_note) {
             auto const &n = notes.notes[next_note];
-            if (((drum_mask >> n.channel) & 1U) != 0 || n.end_tick <= n.start_tick || n.start_tick >= grid_end) {
+            if (on_drum_channel(n, drum_mask) || n.end_tick <= n.start_tick || n.start_tick >= grid_end) {
                 continue;
             }
             while (start_beat + 1 < beats && g.start[start_beat + 1] <= n.start_tick) {

@@ -107,7 +107,7 @@ drum_result analyze_drums(note_list const &notes, std::vector<bar> const &bars, 
     std::size_t samples8 = 0;
     std::size_t samples16 = 0;
     for (auto const &n : notes.notes) {
-        if (((mask >> n.channel) & 1U) == 0) {
+        if (!on_drum_channel(n, mask)) {
             continue;
         }
         ++r.hits;

@@ -13,6 +13,12 @@ namespace midilib {
 /// The GM drum channel (channel 10, index 9).
 constexpr std::uint8_t GM_DRUM_CHANNEL = 9;
 
+/// True when @p n plays on a channel set in @p drum_mask (bit n = channel n, as drum_channels()).
+constexpr bool on_drum_channel(note const &n, std::uint16_t drum_mask) noexcept
+{
+    return ((drum_mask >> n.channel) & 1U) != 0;
+}
+
 /// One kit piece used in the file.
 struct drum_piece
 {

@@ -1,5 +1,7 @@
 #include "analyzers/key.hpp"
 
+#include "analyzers/drums.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -74,7 +76,7 @@ std::vector<std::array<double, 12>> bar_profiles(note_list const &notes, std::ve
     // Full bars inside a long note get rate * bar length, via a difference array of rates per pitch class.
     std::vector<std::array<double, 12>> rate_delta(bars.size() + 1, std::array<double, 12>{});
     for (auto const &n : notes.notes) {
-        if (((drum_mask >> n.channel) & 1U) != 0 || n.end_tick <= n.start_tick) {
+        if (on_drum_channel(n, drum_mask) || n.end_tick <= n.start_tick) {
             continue;
         }
         std::size_t const pc = n.pitch % 12;
@@ -214,7 +216,7 @@ std::array<double, 12> pitch_class_durations(note_list const &notes, std::uint16
 {
     std::array<double, 12> pcp{};
     for (auto const &n : notes.notes) {
-        if (((drum_mask >> n.channel) & 1U) == 0) {
+        if (!on_drum_channel(n, drum_mask)) {
             pcp[n.pitch % 12] += n.end_seconds - n.start_seconds;
         }
     }

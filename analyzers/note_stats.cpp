@@ -1,5 +1,6 @@
 #include "analyzers/note_stats.hpp"
 
+#include "analyzers/drums.hpp"
 #include "analyzers/gm_names.hpp"
 
 #include <algorithm>
@@ -113,9 +114,9 @@ note_stats compute_note_stats(note_list const &notes, std::uint16_t drum_mask)
     s.max_polyphony = std::max<std::uint32_t>(all.max, 1);
     s.mean_polyphony = all.mean;
     bool const any_drums = std::any_of(notes.notes.begin(), notes.notes.end(),
-                                       [&](note const &n) { return ((drum_mask >> n.channel) & 1U) != 0; });
+                                       [&](note const &n) { return on_drum_channel(n, drum_mask); });
     auto const pitched =
-        any_drums ? sweep(notes.notes, [&](note const &n) { return ((drum_mask >> n.channel) & 1U) == 0; }, ends) : all;
+        any_drums ? sweep(notes.notes, [&](note const &n) { return !on_drum_channel(n, drum_mask); }, ends) : all;
     s.monophonic = pitched.overlap_share < MONOPHONIC_OVERLAP;
     // Like the note scratch in analyze(): one big file must not pin its end times in every thread.
     if (ends.capacity() > KEEP_ENDS) {

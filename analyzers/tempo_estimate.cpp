@@ -1,5 +1,6 @@
 #include "analyzers/tempo_estimate.hpp"
 
+#include "analyzers/drums.hpp"
 #include "analyzers/gm_names.hpp"
 
 #include <algorithm>
@@ -397,28 +398,6 @@ std::vector<candidate> score_candidates(tempo_onsets const &o)
     return cands;
 }
 
-/// The GM drum pieces that mark beats and backbeats, on the channels @p drums marks as kits.
-bool is_drum(note const &n, std::uint16_t drums) noexcept
-{
-    return ((drums >> n.channel) & 1U) != 0;
-}
-
-bool is_kick(note const &n, std::uint16_t drums) noexcept
-{
-    return is_drum(n, drums) && gm_drum_role_of(n.pitch) == gm_drum_role::kick;
-}
-
-bool is_snare(note const &n, std::uint16_t drums) noexcept
-{
-    auto const role = gm_drum_role_of(n.pitch);
-    return is_drum(n, drums) && (role == gm_drum_role::snare || role == gm_drum_role::side_stick);
-}
-
-bool is_pedal_hat(note const &n, std::uint16_t drums) noexcept
-{
-    return is_drum(n, drums) && gm_drum_role_of(n.pitch) == gm_drum_role::pedal_hat;
-}
-
 } // namespace
 
 declared_tempo summarize_declared_tempo(tempo_map const &map, std::uint64_t end_tick)
@@ -465,9 +444,11 @@ void collect_tempo_onsets(note_list const &notes, std::uint16_t drums, tempo_ons
     out.clear();
     for (auto const &n : notes.notes) {
         double const w = n.velocity / 127.0;
-        double const kick = is_kick(n, drums) ? w : 0.0;
-        double const snare = is_snare(n, drums) ? w : 0.0;
-        double const accent = kick + snare + (is_pedal_hat(n, drums) ? w : 0.0);
+        // The pieces that mark beats and backbeats: kick, snare (side stick too) and pedal hi-hat.
+        auto const role = on_drum_channel(n, drums) ? gm_drum_role_of(n.pitch) : gm_drum_role::other;
+        double const kick = role == gm_drum_role::kick ? w : 0.0;
+        double const snare = role == gm_drum_role::snare || role == gm_drum_role::side_stick ? w : 0.0;
+        double const accent = kick + snare + (role == gm_drum_role::pedal_hat ? w : 0.0);
         out.end_seconds = std::max(out.end_seconds, n.end_seconds);
         if (!out.seconds.empty() && n.start_seconds - out.seconds.back() < MERGE_SECONDS) {
             out.weights.back() += w;
