@@ -50,6 +50,15 @@ public:
         m_params.push_back(std::move(value));
         return "$" + std::to_string(m_params.size());
     }
+    /// "ARRAY[$n, ...]::text[]" with one parameter per value.
+    std::string text_array(std::vector<std::string> const &values)
+    {
+        std::string list;
+        for (auto const &v : values) {
+            list += (list.empty() ? "" : ", ") + param(v);
+        }
+        return "ARRAY[" + list + "]::text[]";
+    }
     std::vector<std::string> &params() { return m_params; }
 
 private:
@@ -123,18 +132,14 @@ std::string facet_conditions(search_request const &r, statement &st)
             if (std::isalnum(static_cast<unsigned char>(ch)) != 0) {
                 w += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
             } else if (!w.empty()) {
-                words.push_back(st.param(w));
+                words.push_back(w);
                 w.clear();
             }
         }
         if (words.empty()) {
             throw std::invalid_argument{"--instrument needs a word, such as piano or strings"};
         }
-        std::string list;
-        for (auto const &x : words) {
-            list += (list.empty() ? "" : ", ") + x;
-        }
-        c.push_back("s.instrument_words @> ARRAY[" + list + "]::text[]");
+        c.push_back("s.instrument_words @> " + st.text_array(words));
     }
     if (r.folder) {
         std::string prefix = *r.folder;
@@ -464,29 +469,18 @@ search_page library_searcher::find(search_request const &request)
     }
     bool const text = has_text(r.text);
     page.hits = read_hits(rows, text ? 'r' : 'v', text ? "" : choose_order(r).column);
-    // The typo fallback: for a short text with a letter or digit (pg_trgm finds no trigram in
-    // punctuation alone, and would read every name to find nothing).
-    bool const word = std::any_of(r.text.begin(), r.text.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || static_cast<unsigned char>(c) >= 0x80;
-    });
-    if (page.hits.empty() && text && word && r.text.size() <= MAX_FUZZY_BYTES && r.after.empty()) {
+    if (page.hits.empty() && text && r.text.size() <= MAX_FUZZY_BYTES && r.after.empty()) {
         // Nothing: perhaps a typo. Each word is matched against the vocabulary of file names
         // (search_words, trigram index), and the library is searched for the similar words:
-        // the cost follows the vocabulary, not the library.
+        // the cost follows the vocabulary, not the library. A text without a word to guess
+        // (punctuation, only exclusions) gets no guess.
         auto const words = fallback_words(r.text);
         if (!words.words.empty()) {
             pqxx::read_transaction tx{cx};
             statement st;
             std::string const facets = facet_conditions(r, st);
-            auto const array = [&](std::vector<std::string> const &v) {
-                std::string list;
-                for (auto const &w : v) {
-                    list += (list.empty() ? "" : ", ") + st.param(w);
-                }
-                return "ARRAY[" + list + "]::text[]";
-            };
-            std::string const list = array(words.words);
-            std::string const excluded = array(words.excluded);
+            std::string const list = st.text_array(words.words);
+            std::string const excluded = st.text_array(words.excluded);
             std::string const fuzzy = fmt::format(
                 "WITH alternatives AS ("
                 "  SELECT q.n, string_agg(quote_literal(v.word), ' | ') AS alt"
