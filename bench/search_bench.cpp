@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <thread>
@@ -153,6 +154,20 @@ int main(int argc, char **argv)
     for (std::size_t i = 0; i < n; ++i) {
         by_kind[mix[i].kind].push_back(latencies[i]);
         empty += hits[i] == 0 ? 1 : 0;
+    }
+    if (std::getenv("MIDILIB_BENCH_SLOWEST") != nullptr) { // the slowest queries, to stderr
+        std::vector<std::size_t> order(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            order[i] = i;
+        }
+        std::sort(order.begin(), order.end(), [&](auto a, auto b) { return latencies[a] > latencies[b]; });
+        for (std::size_t k = 0; k < std::min<std::size_t>(n, std::stoul(std::getenv("MIDILIB_BENCH_SLOWEST"))); ++k) {
+            auto const &r = mix[order[k]].request;
+            fmt::print(stderr, "{:8.2f} ms {:12} hits {:3} text '{}'{}{}{}{}\n", latencies[order[k]], mix[order[k]].kind,
+                       hits[order[k]], r.text, r.bpm ? fmt::format(" bpm {}-{}", r.bpm->first, r.bpm->second) : "",
+                       r.key ? fmt::format(" key {}{}", r.key->first, r.key->second ? "m" : "") : "",
+                       r.time_signature ? " ts " + *r.time_signature : "", r.drums ? " drums" : "");
+        }
     }
     std::string kinds;
     for (auto const &[kind, v] : by_kind) {

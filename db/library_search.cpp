@@ -408,11 +408,22 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
             page = "(r.rank < " + rank + "::real OR (r.rank = " + rank + "::real AND r.file_id > " +
                    st.param(std::to_string(after->id)) + "::bigint))";
         }
-        sql = fmt::format("WITH q AS MATERIALIZED (SELECT {0} AS query)"
-                          " SELECT * FROM (SELECT {3}, ts_rank_cd(s.document, q.query) AS rank"
-                          " FROM file_search s, q WHERE s.document @@ q.query AND {1} LIMIT {2}) r"
-                          " WHERE {4} ORDER BY r.rank DESC, r.file_id LIMIT {5}",
-                          query, facets, MAX_CANDIDATES, HIT_COLUMNS, page, r.limit);
+        if (planned_per_call(r)) {
+            // The query written out where it is used: planned with the values, it is a constant
+            // whose words the planner weighs against the facets' (a common word and a rare tempo
+            // range: the tempo index, then the word on those rows).
+            sql = fmt::format("SELECT * FROM (SELECT {3}, ts_rank_cd(s.document, {0}) AS rank"
+                              " FROM file_search s WHERE s.document @@ {0} AND {1} LIMIT {2}) r"
+                              " WHERE {4} ORDER BY r.rank DESC, r.file_id LIMIT {5}",
+                              query, facets, MAX_CANDIDATES, HIT_COLUMNS, page, r.limit);
+        } else {
+            // Prepared once: the query is built once per call, not once per ranked row.
+            sql = fmt::format("WITH q AS MATERIALIZED (SELECT {0} AS query)"
+                              " SELECT * FROM (SELECT {3}, ts_rank_cd(s.document, q.query) AS rank"
+                              " FROM file_search s, q WHERE s.document @@ q.query AND {1} LIMIT {2}) r"
+                              " WHERE {4} ORDER BY r.rank DESC, r.file_id LIMIT {5}",
+                              query, facets, MAX_CANDIDATES, HIT_COLUMNS, page, r.limit);
+        }
         return {sql, st.params()};
     }
     auto const order = choose_order(r);
@@ -434,13 +445,12 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
     return {sql, st.params()};
 }
 
-library_searcher::library_searcher(pqxx::connection &cx) : m_cx(cx)
+bool planned_per_call(search_request const &r)
 {
-    // PostgreSQL's default plan cache: after five custom plans of a statement shape it keeps a
-    // generic one unless that costs clearly more. Planning each search for file_search's 16
-    // partitions (migration 0011) cost more than it chose better: at 1,000,000 files, 8 clients,
-    // p50 11.5 ms with a custom plan every time, 9.5 ms this way (docs/search.md).
+    return r.bpm || r.key || r.time_signature || r.duration || r.tracks || r.drums || r.instrument || r.folder;
 }
+
+library_searcher::library_searcher(pqxx::connection &cx) : m_cx(cx) {}
 
 search_page search_library(pqxx::connection &cx, search_request const &r)
 {
@@ -454,8 +464,15 @@ search_page library_searcher::find(search_request const &request)
     auto const [sql, params] = search_statement(r);
     search_page page;
     pqxx::result rows;
-    {
-        // Each statement shape is parsed once per connection (and planned per call).
+    if (planned_per_call(r)) {
+        pqxx::nontransaction one{cx};
+        log_sql("search", sql);
+        rows = one.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    } else {
+        // A text alone: one plan serves every word (the text index), so the statement is
+        // prepared once per connection, and PostgreSQL keeps its generic plan: planning the 16
+        // partitions of file_search (migration 0011) on each call cost more than it chose
+        // better (docs/search.md).
         // Named by the statement, not by a count: another searcher on this connection (each
         // search_library() call is one) may have prepared other statements under the same count.
         auto [it, added] =
