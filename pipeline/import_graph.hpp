@@ -20,11 +20,13 @@ namespace midilib {
 /// Files between the source and a committed batch. Must exceed (writers + 2) x
 /// MAX_BATCH_ROWS so that batches fill while others are written; each item in flight
 /// holds its facts and analysis (file bytes are freed after parsing), one to a few KiB, so
-/// this sets most of the import's memory. Measured on generated libraries (2 cores): 3,000
-/// with batches of 500 imports as fast as 6,000 with batches of 1,000 (6,600-7,000 files/s
-/// on 10,000 files) at 5 MB less peak memory, and its peak grows less with the run's length
-/// (1,000,000 files: 36.6 MB, against 41.8 MB).
-constexpr std::size_t MAX_FILES_IN_FLIGHT = 3000;
+/// this sets most of the import's memory, and how much it varies with the files' contents.
+/// Measured on generated libraries (2 cores, peak RSS of `midilib import`): 1,500 with
+/// batches of 250 imports as fast as 3,000 with batches of 500 (100,000 files: 17.7-18.8 s
+/// against 18.7-19.5 s) in less memory: 10,000 files 24.8-25.1 MB against 27.0-27.4 MB,
+/// 1,000,000 files 28.7 MB against 32.6-34.4 MB. (6,000 with batches of 1,000: 41.8 MB at
+/// 1,000,000 files.)
+constexpr std::size_t MAX_FILES_IN_FLIGHT = 1500;
 
 /// Files at least this large are read, hashed, parsed and analyzed one at a time, in their own
 /// serial node, which they enter before they are read. Analysis holds a few times the file's size

@@ -42,7 +42,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-/// ~3,160 files in 7 batches of 500 (MAX_BATCH_ROWS; so a fault lands between batches), with 24 duplicate
+/// ~3,160 files in 13 batches of 250 (MAX_BATCH_ROWS; so a fault lands between batches), with 24 duplicate
 /// contents and 2 files that fail to parse (so import_errors is compared too).
 std::vector<std::string> corpus_folders()
 {
