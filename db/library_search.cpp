@@ -239,6 +239,20 @@ std::string tsquery_expression(std::string const &text, statement &st)
     return "(websearch_to_tsquery('midilib_names', " + st.param(head) + ")" + join + prefix + ")";
 }
 
+/**
+ * The ranked text search: the first MAX_CANDIDATES files whose document matches @p query and that
+ * pass @p facets, ranked by ts_rank_cd, from @p page on, @p limit of them. @p with is empty or a
+ * WITH clause that defines q (then @p query is "q.query").
+ */
+std::string ranked_hits(std::string const &with, std::string const &query, std::string const &facets,
+                        std::string const &page, int limit)
+{
+    return fmt::format("{0} SELECT * FROM (SELECT {1}, ts_rank_cd(s.document, {2}) AS rank"
+                       " FROM file_search s{3} WHERE s.document @@ {2} AND {4} LIMIT {5}) r"
+                       " WHERE {6} ORDER BY r.rank DESC, r.file_id LIMIT {7}",
+                       with, HIT_COLUMNS, query, with.empty() ? "" : ", q", facets, MAX_CANDIDATES, page, limit);
+}
+
 /// A cursor "kind:value:id" split and checked: kind r (rank), v (value), i (id only).
 struct cursor
 {
@@ -408,22 +422,13 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
             page = "(r.rank < " + rank + "::real OR (r.rank = " + rank + "::real AND r.file_id > " +
                    st.param(std::to_string(after->id)) + "::bigint))";
         }
-        if (planned_per_call(r)) {
-            // The query written out where it is used: planned with the values, it is a constant
-            // whose words the planner weighs against the facets' (a common word and a rare tempo
-            // range: the tempo index, then the word on those rows).
-            sql = fmt::format("SELECT * FROM (SELECT {3}, ts_rank_cd(s.document, {0}) AS rank"
-                              " FROM file_search s WHERE s.document @@ {0} AND {1} LIMIT {2}) r"
-                              " WHERE {4} ORDER BY r.rank DESC, r.file_id LIMIT {5}",
-                              query, facets, MAX_CANDIDATES, HIT_COLUMNS, page, r.limit);
-        } else {
-            // Prepared once: the query is built once per call, not once per ranked row.
-            sql = fmt::format("WITH q AS MATERIALIZED (SELECT {0} AS query)"
-                              " SELECT * FROM (SELECT {3}, ts_rank_cd(s.document, q.query) AS rank"
-                              " FROM file_search s, q WHERE s.document @@ q.query AND {1} LIMIT {2}) r"
-                              " WHERE {4} ORDER BY r.rank DESC, r.file_id LIMIT {5}",
-                              query, facets, MAX_CANDIDATES, HIT_COLUMNS, page, r.limit);
-        }
+        // Planned with the values, the query is written out where it is used: a constant whose
+        // words the planner weighs against the facets' (a common word and a rare tempo range: the
+        // tempo index, then the word on those rows). Prepared once, it is built once per call in
+        // a CTE, not once per ranked row.
+        sql = planned_per_call(r) ? ranked_hits("", query, facets, page, r.limit)
+                                  : ranked_hits("WITH q AS MATERIALIZED (SELECT " + query + " AS query)", "q.query",
+                                                facets, page, r.limit);
         return {sql, st.params()};
     }
     auto const order = choose_order(r);
@@ -498,20 +503,19 @@ search_page library_searcher::find(search_request const &request)
             std::string const facets = facet_conditions(r, st);
             std::string const list = st.text_array(words.words);
             std::string const excluded = st.text_array(words.excluded);
-            std::string const fuzzy = fmt::format(
-                "WITH alternatives AS ("
-                "  SELECT q.n, string_agg(quote_literal(v.word), ' | ') AS alt"
-                "  FROM unnest({0}) WITH ORDINALITY AS q(w, n)"
-                "  CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % q.w"
-                "                      ORDER BY similarity(word, q.w) DESC, word LIMIT {1}) AS v"
-                "  GROUP BY q.n),"
-                " q AS MATERIALIZED (SELECT to_tsquery('midilib_names', string_agg('(' || alt || ')', ' & ' ORDER BY n)"
-                "                    || coalesce((SELECT string_agg(' & !' || quote_literal(x), '') FROM unnest({6}) AS x), ''))"
-                "                    AS query FROM alternatives)"
-                " SELECT * FROM (SELECT {2}, ts_rank_cd(s.document, q.query) AS rank"
-                " FROM file_search s, q WHERE s.document @@ q.query AND {3} LIMIT {4}) r"
-                " ORDER BY r.rank DESC, r.file_id LIMIT {5}",
-                list, FUZZY_ALTERNATIVES, HIT_COLUMNS, facets, MAX_CANDIDATES, r.limit, excluded);
+            std::string const fuzzy = ranked_hits(
+                fmt::format(
+                    "WITH alternatives AS ("
+                    "  SELECT q.n, string_agg(quote_literal(v.word), ' | ') AS alt"
+                    "  FROM unnest({0}) WITH ORDINALITY AS q(w, n)"
+                    "  CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % q.w"
+                    "                      ORDER BY similarity(word, q.w) DESC, word LIMIT {1}) AS v"
+                    "  GROUP BY q.n),"
+                    " q AS MATERIALIZED (SELECT to_tsquery('midilib_names', string_agg('(' || alt || ')', ' & ' ORDER BY n)"
+                    "                    || coalesce((SELECT string_agg(' & !' || quote_literal(x), '') FROM unnest({2}) AS x), ''))"
+                    "                    AS query FROM alternatives)",
+                    list, FUZZY_ALTERNATIVES, excluded),
+                "q.query", facets, "true", r.limit);
             tx.exec(std::string{"SET LOCAL pg_trgm.similarity_threshold = "} + FUZZY_THRESHOLD);
             log_sql("search", fuzzy);
             page.hits = read_hits(tx.exec_params(fuzzy, pqxx::prepare::make_dynamic_params(st.params())), 'r', "");
