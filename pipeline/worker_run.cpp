@@ -331,8 +331,12 @@ worker_summary run_worker(worker_options const &options, std::atomic<bool> &stop
         flow::input_node<job_batch *> source{g, claim};
         flow::limiter_node<job_batch *> limiter{g, BATCHES_IN_FLIGHT};
         flow::function_node<job_batch *, job_batch *> analyze_node{g, flow::serial, [](job_batch *b) {
-            tbb::parallel_for(std::size_t{0}, b->jobs.size(),
-                              [b](std::size_t i) { b->errors[i] = do_job(b->jobs[i], *b->items[i]); });
+            // Isolated: while it waits for the batch's jobs, this thread must not take up the
+            // source's claim loop, which with --once waits for this batch's ack (a deadlock).
+            tbb::this_task_arena::isolate([b] {
+                tbb::parallel_for(std::size_t{0}, b->jobs.size(),
+                                  [b](std::size_t i) { b->errors[i] = do_job(b->jobs[i], *b->items[i]); });
+            });
             return b;
         }};
         flow::function_node<job_batch *, flow::continue_msg> ack_node{g, flow::serial, [&](job_batch *raw) {
