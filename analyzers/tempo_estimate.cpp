@@ -442,6 +442,20 @@ void tempo_onsets::clear() noexcept
 void collect_tempo_onsets(note_list const &notes, std::uint16_t drums, tempo_onsets &out)
 {
     out.clear();
+    // The five lists get exactly their onsets (a first walk counts them): grown by doubling they
+    // briefly held the old and the new arrays, 1.4 MB for a 45,000-note piano file where 0.5 MB
+    // is needed, and such peaks set the import's peak memory.
+    std::size_t count = 0;
+    double last = 0.0;
+    for (auto const &n : notes.notes) {
+        if (count == 0 || !(n.start_seconds - last < MERGE_SECONDS)) { // the test below, negated
+            ++count;
+            last = n.start_seconds;
+        }
+    }
+    for (auto *v : {&out.seconds, &out.weights, &out.accents, &out.kicks, &out.snares}) {
+        v->reserve(count);
+    }
     for (auto const &n : notes.notes) {
         double const w = n.velocity / 127.0;
         // The pieces that mark beats and backbeats: kick, snare (side stick too) and pedal hi-hat.

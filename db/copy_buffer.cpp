@@ -177,6 +177,16 @@ void copy_stream::end_row()
     }
 }
 
+void copy_stream::add_row(std::string_view encoded)
+{
+    m_buf.append_rows(encoded, 1);
+    ++m_rows;
+    if (m_buf.size() >= COPY_CHUNK_BYTES) {
+        put(m_buf.data());
+        m_buf.clear();
+    }
+}
+
 void copy_stream::send(copy_buffer const &rows)
 {
     put(rows.data());

@@ -38,6 +38,12 @@ public:
     void int_array(std::span<std::int16_t const> values, bool negative_is_null);
     /// Ends the current row.
     void end_row();
+    /// Appends @p count complete rows encoded by another copy_buffer (their newlines included).
+    void append_rows(std::string_view encoded, std::size_t count)
+    {
+        m_buf += encoded;
+        m_rows += count;
+    }
 
     /// Bytes encoded so far.
     [[nodiscard]] std::size_t size() const noexcept { return m_buf.size(); }
@@ -104,6 +110,8 @@ public:
     void end_row();
     /// Sends rows already encoded elsewhere.
     void send(copy_buffer const &rows);
+    /// Adds one row encoded elsewhere (a copy_buffer's data(): fields, then its newline).
+    void add_row(std::string_view encoded);
     /**
      * Sends the rest and ends the COPY. \returns the number of rows sent.
      * \throws pqxx::sql_error when the server rejects the data (the message names

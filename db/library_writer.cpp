@@ -309,6 +309,17 @@ void copy_items(pqxx::dbtransaction &tx, char const *target, std::vector<file_it
     stream.complete();
 }
 
+/// COPYs each item's row encoded by encode_rows() (@p row: &file_item::file_row or analysis_row).
+void copy_encoded(pqxx::dbtransaction &tx, char const *target, std::span<file_item const *const> items,
+                  std::string file_item::*row)
+{
+    copy_stream stream{tx, target};
+    for (file_item const *item : items) {
+        stream.add_row(item->*row);
+    }
+    stream.complete();
+}
+
 batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
 {
     pqxx::work tx{cx};
@@ -316,12 +327,12 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
     tx.exec(PREPARE_SESSION);
     batch_result result;
     if (!rows.files.empty()) {
-        copy_items(tx, STAGE_FILES, rows.files, encode_file);
+        copy_encoded(tx, STAGE_FILES, rows.files, &file_item::file_row);
         log_sql("batch", MERGE_FILES);
         result.imported = tx.exec1(MERGE_FILES)[0].as<std::uint64_t>();
     }
     if (!rows.analyses.empty()) {
-        copy_items(tx, STAGE_ANALYSIS, rows.analyses, encode_analysis);
+        copy_encoded(tx, STAGE_ANALYSIS, rows.analyses, &file_item::analysis_row);
         log_sql("batch", MERGE_ANALYSIS);
         tx.exec0(MERGE_ANALYSIS);
     }
@@ -392,15 +403,29 @@ void finish_import(pqxx::connection &cx, std::uint64_t changed_files)
     tx.exec_params1(FINISH, static_cast<std::int64_t>(changed_files));
 }
 
+void encode_rows(file_item &item)
+{
+    // Encoded in a buffer of its own, then copied at its size: the item holds no spare capacity.
+    copy_buffer row;
+    if (item.state == item_state::parsed) {
+        encode_file(row, item);
+        row.end_row();
+        item.file_row.assign(row.data());
+        item.facts = file_facts{};
+    }
+    if (item.analyzed) {
+        row.clear();
+        encode_analysis(row, item);
+        row.end_row();
+        item.analysis_row.assign(row.data());
+        item.analysis = analysis_result{};
+    }
+}
+
 void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<file_item const *const> items)
 {
     tx.exec(PREPARE_SESSION);
-    copy_stream stream{tx, STAGE_ANALYSIS};
-    for (file_item const *item : items) {
-        encode_analysis(stream.row(), *item);
-        stream.end_row();
-    }
-    stream.complete();
+    copy_encoded(tx, STAGE_ANALYSIS, items, &file_item::analysis_row);
 }
 
 std::string const &analysis_columns()

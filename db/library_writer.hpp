@@ -44,7 +44,15 @@ struct path_candidate
  */
 std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates);
 
-/// Fills the session's stage_analysis table (hash + analysis columns) with the analysis of @p items.
+/**
+ * Encodes @p item's rows as COPY text: file_row from its facts when it is parsed, analysis_row from
+ * its analysis when it is analyzed; then frees the facts and the analysis. Called by whoever
+ * produced them (the import's parse stage, a worker's job), so that write_batch() and
+ * stage_analysis_rows() send the rows as they are.
+ */
+void encode_rows(file_item &item);
+
+/// Fills the session's stage_analysis table (hash + analysis columns) with the analysis rows of @p items.
 void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<file_item const *const> items);
 
 /// The analysis columns of file_analysis (without file_id and analyzed_at), comma-separated.

@@ -4,30 +4,11 @@
 
 namespace midilib {
 
-namespace {
-
-std::size_t text_bytes(std::vector<std::string> const &v) noexcept
-{
-    std::size_t n = 0;
-    for (auto const &s : v) {
-        n += s.size() + 3;
-    }
-    return n;
-}
-
-} // namespace
-
 std::size_t estimated_row_bytes(file_item const &item) noexcept
 {
-    // Fixed part: numbers, hash, path row. Variable part: the text columns.
-    std::size_t n = 300 + 2 * item.path.size() + item.error_reason.size();
-    if (item.state == item_state::parsed) {
-        auto const &f = item.facts;
-        n += text_bytes(f.time_signatures) + text_bytes(f.key_signatures) + text_bytes(f.track_names) +
-             text_bytes(f.texts) + text_bytes(f.lyrics) + text_bytes(f.copyrights) + text_bytes(f.markers) +
-             text_bytes(f.warnings);
-    }
-    return n;
+    // The content and analysis rows as encoded; the path or error row: the path twice (as
+    // stored, and the bytes of a name that is not UTF-8), the reason, about 100 bytes of the rest.
+    return 100 + 2 * item.path.size() + item.error_reason.size() + item.file_row.size() + item.analysis_row.size();
 }
 
 std::optional<file_batch> batcher::add(file_item *item)

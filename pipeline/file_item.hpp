@@ -136,9 +136,15 @@ struct file_item
     std::array<std::uint8_t, 16> hash{}; ///< XXH3-128, big-endian digest bytes
 
     item_state state = item_state::pending;
-    file_facts facts;          ///< valid when state == parsed
-    bool analyzed = false;     ///< analysis is valid (parsed, and the import analyzes)
+    file_facts facts;          ///< valid when state == parsed, until encode_rows() turns it into file_row
+    bool analyzed = false;     ///< analysed: analysis is valid, then analysis_row
     analysis_result analysis;
+    /// The midi_files and file_analysis rows in COPY text (encode_rows(), db/library_writer.hpp),
+    /// encoded as soon as the facts and the analysis exist, which are then freed: the item waits
+    /// for its batch's commit holding one string of a few hundred bytes for each row, not the
+    /// facts' and analysis' dozens of small allocations.
+    std::string file_row;
+    std::string analysis_row;
     char const *error_stage = ""; ///< when failed: "scan", "read", "parse", ...
     std::string error_reason;  ///< when failed: one sentence
 

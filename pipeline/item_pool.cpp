@@ -24,6 +24,8 @@ void item_pool::release(file_item *item) noexcept
     item->facts = file_facts{};
     item->analyzed = false;
     item->analysis = analysis_result{};
+    std::string{}.swap(item->file_row); // freed, not kept: a pooled item would keep its largest row
+    std::string{}.swap(item->analysis_row);
     item->error_stage = "";
     item->error_reason.clear();
     item->preloaded = false;

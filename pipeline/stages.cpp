@@ -1,6 +1,7 @@
 #include "pipeline/stages.hpp"
 
 #include "analyzers/file_facts.hpp"
+#include "db/library_writer.hpp"
 #include "smf/reader.hpp"
 
 #include <fmt/format.h>
@@ -121,10 +122,9 @@ void parse_stage(file_item &item, bool analyze_too)
         if (analyze_too) {
             item.analysis = analyze(*result.file, map, item.facts.note_count); // the count sizes the note array
             item.analyzed = true;
-            // Per-beat chords are not stored (the bar progression is): do not hold them until the batch commits.
-            std::vector<chord>{}.swap(item.analysis.chords.beats);
         }
         item.state = item_state::parsed;
+        encode_rows(item);
     }
     // Freed, not kept for the item's next file: thousands of items wait in batches, and each
     // keeping the capacity of the largest file it ever held grew an import of a million files

@@ -2,6 +2,7 @@
 
 #include "analyzers/analysis.hpp"
 #include "db/connection_pool.hpp"
+#include "db/library_writer.hpp"
 #include "pipeline/archive_reader.hpp"
 #include "pipeline/stages.hpp"
 #include "smf/reader.hpp"
@@ -268,6 +269,7 @@ std::string do_job(claimed_job const &job, file_item &item)
         item.hash = job.hash;
         item.analysis = analyze(*parsed.file);
         item.analyzed = true;
+        encode_rows(item);
         item.bytes = {};
         return {};
     }

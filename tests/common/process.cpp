@@ -8,10 +8,36 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 extern char **environ;
 
 namespace midilib::testing {
+
+child::child(child &&other) noexcept : pid{other.pid}, stdout_file{std::move(other.stdout_file)}
+{
+    other.stdout_file.clear();
+}
+
+child &child::operator=(child &&other) noexcept
+{
+    if (this != &other) {
+        if (!stdout_file.empty()) {
+            ::unlink(stdout_file.c_str());
+        }
+        pid = other.pid;
+        stdout_file = std::move(other.stdout_file);
+        other.stdout_file.clear();
+    }
+    return *this;
+}
+
+child::~child()
+{
+    if (!stdout_file.empty()) {
+        ::unlink(stdout_file.c_str());
+    }
+}
 
 child spawn(std::vector<std::string> const &args)
 {
@@ -55,7 +81,6 @@ std::pair<int, std::string> run(std::vector<std::string> const &args)
     std::ifstream in{c.stdout_file};
     std::stringstream out;
     out << in.rdbuf();
-    ::unlink(c.stdout_file.c_str());
     return {code, out.str()};
 }
 

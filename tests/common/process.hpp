@@ -10,11 +10,19 @@
 
 namespace midilib::testing {
 
-/// A started child process.
+/// A started child process. It owns the temp file that holds its standard output, and removes it when
+/// destroyed, so that a test's children leave nothing behind in /tmp.
 struct child
 {
     pid_t pid = -1;
     std::string stdout_file; ///< where its standard output goes
+
+    child() = default;
+    child(child const &) = delete;
+    child &operator=(child const &) = delete;
+    child(child &&other) noexcept;
+    child &operator=(child &&other) noexcept;
+    ~child();
 };
 
 /// Starts @p args (args[0] is the program, looked up in PATH) with stdout to a temp file and stderr inherited.
