@@ -137,12 +137,12 @@ struct file_item
 
     item_state state = item_state::pending;
     file_facts facts;          ///< valid when state == parsed, until encode_rows() turns it into file_row
-    bool analyzed = false;     ///< analysed: analysis is valid, then analysis_row
+    bool analyzed = false;     ///< analysis is valid (parsed, and the import analyzes), then analysis_row
     analysis_result analysis;
     /// The midi_files and file_analysis rows in COPY text (encode_rows(), db/library_writer.hpp),
     /// encoded as soon as the facts and the analysis exist, which are then freed: the item waits
-    /// for its batch's commit holding one string of a few hundred bytes for each row, not the
-    /// facts' and analysis' dozens of small allocations.
+    /// for its batch's commit holding one string of a few hundred bytes for each row, and the
+    /// writer (or a worker's ack) sends them as they are.
     std::string file_row;
     std::string analysis_row;
     char const *error_stage = ""; ///< when failed: "scan", "read", "parse", ...
