@@ -442,13 +442,15 @@ void tempo_onsets::clear() noexcept
 void collect_tempo_onsets(note_list const &notes, std::uint16_t drums, tempo_onsets &out)
 {
     out.clear();
+    // An onset is merged into the one before when it starts less than MERGE_SECONDS after it.
+    auto const merges = [](double start, double onset) { return start - onset < MERGE_SECONDS; };
     // The five lists get exactly their onsets (a first walk counts them): grown by doubling they
-    // briefly held the old and the new arrays, 1.4 MB for a 45,000-note piano file where 0.5 MB
-    // is needed, and such peaks set the import's peak memory.
+    // briefly held the old and the new arrays, 1.44 MB at peak for a 45,000-note piano file whose
+    // onsets take 1.09 MB.
     std::size_t count = 0;
     double last = 0.0;
     for (auto const &n : notes.notes) {
-        if (count == 0 || !(n.start_seconds - last < MERGE_SECONDS)) { // the test below, negated
+        if (count == 0 || !merges(n.start_seconds, last)) {
             ++count;
             last = n.start_seconds;
         }
@@ -464,7 +466,7 @@ void collect_tempo_onsets(note_list const &notes, std::uint16_t drums, tempo_ons
         double const snare = role == gm_drum_role::snare || role == gm_drum_role::side_stick ? w : 0.0;
         double const accent = kick + snare + (role == gm_drum_role::pedal_hat ? w : 0.0);
         out.end_seconds = std::max(out.end_seconds, n.end_seconds);
-        if (!out.seconds.empty() && n.start_seconds - out.seconds.back() < MERGE_SECONDS) {
+        if (!out.seconds.empty() && merges(n.start_seconds, out.seconds.back())) {
             out.weights.back() += w;
             out.accents.back() += accent;
             out.kicks.back() += kick;
