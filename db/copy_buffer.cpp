@@ -170,16 +170,17 @@ void copy_stream::put(std::string_view data)
 void copy_stream::end_row()
 {
     m_buf.end_row();
-    ++m_rows;
-    if (m_buf.size() >= COPY_CHUNK_BYTES) {
-        put(m_buf.data());
-        m_buf.clear();
-    }
+    row_done();
 }
 
 void copy_stream::add_row(std::string_view encoded)
 {
     m_buf.append_rows(encoded, 1);
+    row_done();
+}
+
+void copy_stream::row_done()
+{
     ++m_rows;
     if (m_buf.size() >= COPY_CHUNK_BYTES) {
         put(m_buf.data());

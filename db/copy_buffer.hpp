@@ -121,6 +121,8 @@ public:
 
 private:
     void put(std::string_view data);
+    /// Counts the row just completed in the buffer; sends the buffer once it holds a chunk.
+    void row_done();
 
     pqxx::dbtransaction &m_tx;
     std::string m_target;
