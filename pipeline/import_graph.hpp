@@ -19,7 +19,7 @@ namespace midilib {
 
 /// Files between the source and a committed batch. Must exceed (writers + 2) x
 /// MAX_BATCH_ROWS so that batches fill while others are written; each item in flight
-/// holds its facts and analysis (file bytes are freed after parsing), one to a few KiB, so
+/// holds its encoded rows (file bytes, facts and analysis are freed after parsing), one to a few KiB, so
 /// this sets most of the import's memory, and how much it varies with the files' contents.
 /// Measured on generated libraries (2 cores, peak RSS of `midilib import`): 1,500 with
 /// batches of 250 imports as fast as 3,000 with batches of 500 (100,000 files: 17.7-18.8 s
