@@ -16,7 +16,7 @@ using file_batch = std::shared_ptr<std::vector<file_item *>>;
 /// Rows per batch. Each batch costs a transaction, three COPYs and four statements
 /// (~2-5 ms); 250 rows make that ~20-30 % of the batch's time, while keeping a batch's
 /// rollback (and the work lost on a crash) small, and the files in flight few (see
-/// MAX_FILES_IN_FLIGHT: 1,500 / 250 imports as fast as 3,000 / 500, in less memory).
+/// files_in_flight(): 1,500 / 250 imported as fast as 3,000 / 500, in less memory).
 constexpr std::size_t MAX_BATCH_ROWS = 250;
 
 /// Encoded bytes per batch. A few files with huge text (capped per file) or many warnings

@@ -11,7 +11,7 @@ namespace flow = tbb::flow;
 import_graph::import_graph(import_context ctx, std::size_t readers)
 : m_ctx(ctx),
   m_source(m_graph, [this](tbb::flow_control &fc) { return m_ctx.source(fc); }),
-  m_limiter(m_graph, MAX_FILES_IN_FLIGHT),
+  m_limiter(m_graph, files_in_flight(ctx.pool.size())),
   m_route(m_graph, flow::unlimited,
           [](file_item *item, route_node_type::output_ports_type &out) {
               if (item->size >= HEAVY_FILE_BYTES) {

@@ -17,16 +17,19 @@
 
 namespace midilib {
 
-/// Files between the source and a committed batch. Must exceed (writers + 2) x
-/// MAX_BATCH_ROWS so that batches fill while others are written; each item in flight
-/// holds its encoded rows (file bytes, facts and analysis are freed after parsing), one to a few KiB, so
-/// this sets most of the import's memory, and how much it varies with the files' contents.
-/// Measured on generated libraries (2 cores, peak RSS of `midilib import`): 1,500 with
-/// batches of 250 imports as fast as 3,000 with batches of 500 (100,000 files: 17.7-18.8 s
-/// against 18.7-19.5 s) in less memory: 10,000 files 24.8-25.1 MB against 27.0-27.4 MB,
-/// 1,000,000 files 28.7 MB against 32.6-34.4 MB. (6,000 with batches of 1,000: 41.8 MB at
-/// 1,000,000 files.)
-constexpr std::size_t MAX_FILES_IN_FLIGHT = 1500;
+/// Files between the source and a committed batch, for @p writers connections: a batch being
+/// written on each, one filling, and one batch's worth being read and parsed, so the writers
+/// never wait for a batch to fill. Each item in flight holds its encoded rows (file bytes, facts
+/// and analysis are freed after parsing), one to a few KiB, so this sets most of the import's
+/// memory, and how much it varies with the files' contents; it depends on the writers, never on
+/// the corpus. Measured on generated libraries (2 cores, 2 writers, peak RSS of `midilib import`,
+/// 3 runs each): 1,000 files imported 100,000 files in 16.2-17.4 s, like the fixed 1,500 before
+/// (16.6-18.4 s), in 23.8-24.3 MB at 10,000 files and 26.4-26.6 MB at 100,000, against 24.7-25.6
+/// and 27.5-28.1 MB. 1,000 in batches of 125 took 19.0-19.2 s (a transaction per 125 files).
+constexpr std::size_t files_in_flight(std::size_t writers) noexcept
+{
+    return (writers + 2) * MAX_BATCH_ROWS;
+}
 
 /// Files at least this large are read, hashed, parsed and analyzed one at a time, in their own
 /// serial node, which they enter before they are read. Analysis holds a few times the file's size
