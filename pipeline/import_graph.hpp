@@ -22,10 +22,11 @@ namespace midilib {
 /// never wait for a batch to fill. Each item in flight holds its encoded rows (file bytes, facts
 /// and analysis are freed after parsing), one to a few KiB, so this sets most of the import's
 /// memory, and how much it varies with the files' contents; it depends on the writers, never on
-/// the corpus. Measured on generated libraries (2 cores, 2 writers, peak RSS of `midilib import`,
-/// 3 runs each): 1,000 files imported 100,000 files in 16.2-17.4 s, like the fixed 1,500 before
-/// (16.6-18.4 s), in 23.8-24.3 MB at 10,000 files and 26.4-26.6 MB at 100,000, against 24.7-25.6
-/// and 27.5-28.1 MB. 1,000 in batches of 125 took 19.0-19.2 s (a transaction per 125 files).
+/// the corpus. Measured on generated libraries (2 cores, 2 writers, peak RSS of `midilib import`):
+/// 1,000 files in flight (batches of 250) peak at 24.3-24.6 MB for 10,000 files, 26.3-26.5 MB for
+/// 100,000 and 26.4 MB for 1,000,000 (7-9 % above 10,000), against 24.7-26.1, 27.5-28.3 and
+/// 27.9-28.9 MB with the fixed 1,500 used before, in the same time (100,000 files: 17.9-18.7 s
+/// against 16.6-18.8 s). 1,000 in batches of 125 took 19.0-19.8 s: a transaction per 125 files.
 constexpr std::size_t files_in_flight(std::size_t writers) noexcept
 {
     return (writers + 2) * MAX_BATCH_ROWS;
