@@ -53,10 +53,6 @@ struct search_page
 };
 
 /**
- * Searches on one connection, keeping each statement shape prepared (parsed once), for
- * clients that run many searches.
- */
-/**
  * How a search with text and facets finds its candidates.
  * - word_index: the text's GIN index (with the facets' indexes, as the planner likes).
  * - facet_rows: the facets' indexes only; the text is checked on each of their rows.
@@ -67,6 +63,10 @@ struct search_page
  */
 enum class text_access { word_index, facet_rows };
 
+/**
+ * Searches on one connection, keeping each statement shape prepared (parsed once), for
+ * clients that run many searches.
+ */
 class library_searcher
 {
 public:
