@@ -6,7 +6,7 @@
 # DATA_DIR is an embedded database (`midilib --data-dir DATA_DIR`) that `midilib import` filled.
 # Its rows are copied out once, then, ROUNDS times (default 3): the library's tables are emptied
 # (not timed) and the same rows COPYed back over the wire into the same tables, with their indexes,
-# keys, 16 search partitions and GIN pending lists, in one transaction, followed by the import's
+# keys, search partitions and GIN pending lists, in one transaction, followed by the import's
 # own finish (midilib_finish_import: pending lists merged, statistics). Nothing is read, parsed,
 # analyzed, staged or merged ON CONFLICT, and the search rows arrive built. The library is left
 # as it was. Prints one JSON line: files/s of the median round, and the import's share of it

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
     std::vector<std::size_t> hits(n);
     double wall = 0.0;
     // Each client keeps its connection for both passes, as a search service keeps its pool: a
-    // new server process spends its first searches loading the catalog of 16 partitions and
+    // new server process spends its first searches loading the catalog of the partitions and
     // their indexes (17 ms for a search that takes 4 ms on a warm connection).
     std::vector<std::unique_ptr<pqxx::connection>> connections;
     std::vector<std::unique_ptr<library_searcher>> searchers;

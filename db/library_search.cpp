@@ -495,8 +495,8 @@ search_page library_searcher::find(search_request const &request)
         rows = one.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     } else {
         // A text alone: one plan serves every word (the text index), so the statement is
-        // prepared once per connection, and PostgreSQL keeps its generic plan: planning the 16
-        // partitions of file_search (migration 0011) on each call cost more than it chose
+        // prepared once per connection, and PostgreSQL keeps its generic plan: planning the
+        // partitions of file_search (migrations 0011, 0013) on each call cost more than it chose
         // better (docs/search.md).
         // Named by the statement, not by a count: another searcher on this connection (each
         // search_library() call is one) may have prepared other statements under the same count.
@@ -551,10 +551,12 @@ text_access library_searcher::choose_text_access(search_request const &r)
 {
     pqxx::nontransaction one{m_cx};
     if (m_sample_table.empty()) {
-        // One partition is enough: each holds an even share of the library (hash of file_id),
-        // and planning one costs a sixteenth of planning them all. Not partitioned: the table.
+        // One partition is enough: each holds a random share of the library (a hash of
+        // file_id), and planning one costs a fraction of planning them all. The largest (the
+        // one nearest the root: half the library, migration 0013) gives the finest estimates.
+        // Not partitioned: the table.
         m_sample_table = one.exec("SELECT relid::regclass::text FROM pg_partition_tree('file_search'::regclass)"
-                                  " WHERE isleaf ORDER BY relid LIMIT 1")[0][0].as<std::string>();
+                                  " WHERE isleaf ORDER BY level, relid LIMIT 1")[0][0].as<std::string>();
     }
     statement st;
     std::string const facets = facet_conditions(r, st);
