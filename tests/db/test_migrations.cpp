@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -149,6 +150,52 @@ TEST(migrations, psql_and_midilib_give_the_same_schema)
     }
     EXPECT_EQ(by_psql.count_rows("schema_migrations", "checksum IS NULL"), 0);
     EXPECT_EQ(schema_dump(by_midilib), schema_dump(by_psql));
+}
+
+// A library made before 0013 (16 even partitions) gets the 9 growing ones with every row, its
+// keys, and the indexes and grants a DBA added to file_search, and its searches find the same files.
+TEST(migrations, growing_partitions_keep_the_rows_indexes_and_grants_of_file_search)
+{
+    temp_dir dir;
+    for (auto const &m : load_migrations(migrations_dir())) {
+        if (m.version < 13) {
+            std::filesystem::copy_file(m.file, dir.path() / m.file.filename());
+        }
+    }
+    std::unique_ptr<temp_database> db;
+    {
+        migrations_dir_override override{dir.path()};
+        db = std::make_unique<temp_database>();
+        auto const [code, out] =
+            run({midilib_binary().string(), "-q", "--db", db->conninfo(), "import", MIDILIB_SOURCE_DIR "/samples"});
+        ASSERT_EQ(code, 0) << out;
+    }
+    std::string const leaves = "SELECT count(*) FROM pg_partition_tree('file_search') WHERE isleaf";
+    ASSERT_EQ(db->scalar<long>(leaves), 16);
+    long const files = db->count_rows("file_search");
+    ASSERT_GT(files, 0);
+    db->exec("CREATE INDEX dba_path_idx ON file_search (path)");
+    db->exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'midilib_test_auditor') THEN"
+             " CREATE ROLE midilib_test_auditor NOLOGIN; END IF; END $$");
+    db->exec("GRANT SELECT ON file_search TO midilib_test_auditor");
+
+    // The user's next command applies 0013.
+    auto const [code, out] = run({midilib_binary().string(), "--db", db->conninfo(), "search", "--json", "funk"});
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("funk_95_fill_4-4.mid"), std::string::npos) << out;
+    EXPECT_EQ(db->count_rows("schema_migrations", "version = 13"), 1);
+    EXPECT_EQ(db->scalar<long>(leaves), 9);
+    EXPECT_EQ(db->count_rows("file_search"), files);
+    EXPECT_EQ(db->count_rows("pg_constraint", "conrelid = 'file_search'::regclass AND contype IN ('p', 'f')"), 2);
+    // Every leaf has the DBA's index and the migrations' nine (key, 2 GIN, 6 covering).
+    EXPECT_EQ(db->scalar<long>("SELECT count(*) FROM pg_partition_tree('file_search') t JOIN pg_index i"
+                               " ON i.indrelid = t.relid WHERE t.isleaf AND pg_get_indexdef(i.indexrelid) LIKE '%(path)'"),
+              9);
+    EXPECT_EQ(db->scalar<long>("SELECT count(*) FROM pg_partition_tree('file_search') t JOIN pg_index i"
+                               " ON i.indrelid = t.relid WHERE t.isleaf"),
+              9 * 10);
+    EXPECT_TRUE(db->scalar<bool>("SELECT has_table_privilege('midilib_test_auditor', 'file_search', 'SELECT')"));
+    EXPECT_FALSE(db->scalar<bool>("SELECT has_table_privilege('midilib_test_auditor', 'file_search', 'INSERT')"));
 }
 
 // Each file in migrations/ follows the rules: NNNN_verb_noun.sql, its own transaction (or the
