@@ -470,7 +470,10 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
 
 bool planned_per_call(search_request const &r)
 {
-    return r.bpm || r.key || r.time_signature || r.duration || r.tracks || r.drums || r.instrument || r.folder;
+    int const facets = r.bpm.has_value() + r.key.has_value() + r.time_signature.has_value() +
+                       r.duration.has_value() + r.tracks.has_value() + r.drums.has_value() +
+                       r.instrument.has_value();
+    return r.folder || facets > (has_text(r.text) ? 0 : 1);
 }
 
 library_searcher::library_searcher(pqxx::connection &cx) : m_cx(cx) {}
@@ -494,10 +497,10 @@ search_page library_searcher::find(search_request const &request)
         log_sql("search", sql);
         rows = one.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     } else {
-        // A text alone: one plan serves every word (the text index), so the statement is
-        // prepared once per connection, and PostgreSQL keeps its generic plan: planning the
-        // partitions of file_search (migrations 0011, 0013) on each call cost more than it chose
-        // better (docs/search.md).
+        // A text alone, or one facet alone: one plan serves every value (the text index, or
+        // the facet's), so the statement is prepared once per connection, and PostgreSQL keeps
+        // its generic plan: planning the partitions of file_search (migrations 0011, 0013) on
+        // each call cost more than it chose better (docs/search.md).
         // Named by the statement, not by a count: another searcher on this connection (each
         // search_library() call is one) may have prepared other statements under the same count.
         auto [it, added] =
