@@ -486,6 +486,19 @@ TEST_F(faults, server_stopped_mid_worker_batch)
         workers.emplace_back(server.cli(WORKER_ARGS));
     }
     ASSERT_TRUE(caught_mid_run(conninfo, gate, "SELECT count(*) FROM analysis_jobs WHERE state = 'done'"));
+    // Both workers past their start (which checks the schema on a plain connection, and fails
+    // when the server is down then: seen once under the sanitizers, which start slowly) and in
+    // their claim loop, where a lost connection is retried.
+    {
+        pqxx::connection observer{conninfo};
+        ASSERT_TRUE(wait_until(
+            [&] {
+                return scalar_long(observer, "SELECT count(*) FROM pg_stat_activity"
+                                             " WHERE application_name = 'midilib.worker/claim'"
+                                             " AND datname = current_database()") >= 2;
+            },
+            HANG_LIMIT));
+    }
     server.stop_immediately();
     auto const started = run_to_end(server.cli({"db", "start"}));
     ASSERT_EQ(started.code, 0) << started.err;
