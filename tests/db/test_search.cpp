@@ -19,6 +19,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// The rows of an EXPLAIN, as one text.
+std::string plan_text(pqxx::result const &rows)
+{
+    std::string plan;
+    for (auto const &row : rows) {
+        plan += row[0].as<std::string>() + "\n";
+    }
+    return plan;
+}
+
 class search_test : public ::testing::Test
 {
 protected:
@@ -312,10 +322,7 @@ TEST_F(search_test, a_text_search_reads_the_smallest_partitions_first)
     auto const [sql, params] = search_statement(r);
     pqxx::connection cx{s_db->conninfo()};
     pqxx::work tx{cx};
-    std::string plan;
-    for (auto const &row : tx.exec_params("EXPLAIN " + sql, pqxx::prepare::make_dynamic_params(params))) {
-        plan += row[0].as<std::string>() + "\n";
-    }
+    std::string const plan = plan_text(tx.exec_params("EXPLAIN " + sql, pqxx::prepare::make_dynamic_params(params)));
     std::size_t last = 0;
     for (int tier = 0; tier <= 8; ++tier) {
         auto const at = plan.find(" on file_search_t" + std::to_string(tier) + " ");
@@ -397,10 +404,7 @@ TEST_F(search_test, every_filter_combination_uses_an_index)
     pqxx::work tx{cx};
     tx.exec0("SET LOCAL enable_seqscan = off");
     auto const check = [](std::string const &name, pqxx::result const &rows) {
-        std::string plan;
-        for (auto const &row : rows) {
-            plan += row[0].as<std::string>() + "\n";
-        }
+        std::string const plan = plan_text(rows);
         EXPECT_EQ(plan.find("Seq Scan on file_search"), std::string::npos) << name << "\n" << plan;
         EXPECT_EQ(plan.find("Seq Scan on midi_file"), std::string::npos) << name << "\n" << plan;
         EXPECT_NE(plan.find("Index"), std::string::npos) << name << "\n" << plan;
