@@ -10,6 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -169,16 +172,45 @@ bool embedded_cluster::accepts_connections() const
     return code == 0;
 }
 
+long embedded_cluster::live_postmaster() const
+{
+    long pid = 0;
+    std::ifstream pidfile{m_data / "postmaster.pid"};
+    pidfile >> pid;
+    // EPERM: alive, but run by another user (the postgres user, when this is not root)
+    bool const alive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    return alive ? pid : 0;
+}
+
+bool embedded_cluster::wait_for_live_postmaster() const
+{
+    constexpr auto LIMIT = std::chrono::seconds{60};
+    constexpr auto POLL = std::chrono::milliseconds{200};
+    constexpr int REJECTING = 1; // pg_isready: the server answers, but not yet with a session
+    auto const until = std::chrono::steady_clock::now() + LIMIT;
+    while (live_postmaster() != 0) {
+        auto const [code, out] = run_tool({pg_tool("pg_isready"), "-q", "-h", m_socket_dir.string(), "-p", "5432"});
+        if (code == 0) {
+            spdlog::info("the embedded PostgreSQL in {} is up again", m_dir.string());
+            return true;
+        }
+        if (code != REJECTING || std::chrono::steady_clock::now() > until) {
+            return false;
+        }
+        std::this_thread::sleep_for(POLL);
+    }
+    return false;
+}
+
 cluster_status embedded_cluster::status() const
 {
     cluster_status s;
     s.data_dir = m_dir;
     s.conninfo = conninfo();
     s.initialized = fs::exists(m_data / "PG_VERSION");
-    if (s.initialized && fs::exists(m_data / "postmaster.pid")) {
-        std::ifstream pidfile{m_data / "postmaster.pid"};
-        pidfile >> s.pid;
-        s.running = s.pid > 0 && ::kill(static_cast<pid_t>(s.pid), 0) == 0 && accepts_connections();
+    if (s.initialized) {
+        s.pid = live_postmaster();
+        s.running = s.pid != 0 && accepts_connections();
     }
     return s;
 }
@@ -207,6 +239,9 @@ void embedded_cluster::start() const
     int code = 0;
     std::string out;
     for (int attempt = 1; attempt <= START_ATTEMPTS; ++attempt) {
+        if (wait_for_live_postmaster()) {
+            return;
+        }
         std::tie(code, out) =
             run_tool({pg_tool("pg_ctl"), "start", "-w", "-t", "60", "-D", m_data.string(), "-l", m_log.string()});
         if (code == 0) {

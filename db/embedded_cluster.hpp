@@ -49,6 +49,12 @@ private:
     void start() const;
     void create_database() const;
     [[nodiscard]] bool accepts_connections() const;
+    /// The pid in postmaster.pid when that process is alive, else 0.
+    [[nodiscard]] long live_postmaster() const;
+    /** A server that is alive but not accepting sessions yet (starting up, or restarting itself after
+        a crash such as a PANIC on a full disk) is waited for, up to 60 s, rather than started a
+        second time (pg_ctl start would only fail on its lock file). \returns whether it now accepts */
+    [[nodiscard]] bool wait_for_live_postmaster() const;
 
     std::filesystem::path m_dir;
     std::filesystem::path m_data;

@@ -3,6 +3,7 @@
 #include "db/embedded_cluster.hpp"
 #include "tests/common/pg_test_db.hpp"
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include <gtest/gtest.h>
@@ -47,6 +48,44 @@ TEST(embedded_cluster, lifecycle)
     EXPECT_TRUE(cluster.status().running);
     EXPECT_EQ(setting(cluster.conninfo(), "server_version_num").substr(0, 2), "15");
     cluster.stop();
+}
+
+// A server that is restarting itself after a crash (here a backend killed; in the disk_full test a
+// PANIC) is waited for, not started a second time: the same postmaster is up again afterwards.
+TEST(embedded_cluster, server_recovering_from_a_crash_is_waited_for)
+{
+    temp_dir dir;
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::all, std::filesystem::perm_options::add);
+    embedded_cluster cluster{dir.path() / "pg"};
+    cluster.ensure_running();
+    auto const postmaster = cluster.status().pid;
+    pqxx::connection cx{cluster.conninfo()};
+    {
+        pqxx::nontransaction tx{cx};
+        tx.exec0("CREATE TABLE wal_to_replay (g int, s text)");
+        tx.exec0("SET synchronous_commit = on"); // the embedded default, off, may lose the last commits in a crash
+        // ~100 MB of WAL since the last checkpoint: crash recovery replays it for about half a second
+        tx.exec0("INSERT INTO wal_to_replay SELECT g, md5(g::text) FROM generate_series(1, 1000000) g");
+    }
+    auto const backend = pqxx::nontransaction{cx}.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    ASSERT_EQ(::kill(backend, SIGKILL), 0);
+
+    // The postmaster answers "rejecting" while it resets and replays; call ensure_running() then.
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    while (PQping(cluster.conninfo().c_str()) != PQPING_REJECT && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    bool const seen_recovering = PQping(cluster.conninfo().c_str()) == PQPING_REJECT;
+    cluster.ensure_running();
+    auto const st = cluster.status();
+    EXPECT_TRUE(st.running);
+    EXPECT_EQ(st.pid, postmaster) << "a second server was started";
+    pqxx::connection after{cluster.conninfo()};
+    EXPECT_EQ(pqxx::nontransaction{after}.exec1("SELECT count(*) FROM wal_to_replay")[0].as<long>(), 1000000);
+    cluster.stop();
+    if (!seen_recovering) {
+        GTEST_SKIP() << "the recovery ended before it could be seen; the waiting was not exercised";
+    }
 }
 
 // Two threads starting the same new cluster at once both succeed.
