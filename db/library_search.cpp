@@ -67,10 +67,34 @@ public:
         }
         return "ARRAY[" + list + "]::text[]";
     }
+    /**
+     * A value the conditions compare with (a typed parameter, such as "$3::real"): written as is,
+     * or, once values_in_q() is set, as a column of the one-row CTE q ("q.v1"), where the
+     * planner does not see it (see values_in_q()).
+     */
+    std::string value(std::string expression)
+    {
+        if (!m_values_in_q) {
+            return expression;
+        }
+        m_q_columns += fmt::format(", {} AS v{}", expression, ++m_q_values);
+        return fmt::format("q.v{}", m_q_values);
+    }
+    /**
+     * From now on value() puts the values in q. A statement prepared once gets PostgreSQL's
+     * generic plan only when that plan costs no more than those it made for the first values:
+     * where the planner cannot see the values, every plan is the generic one.
+     */
+    void values_in_q() { m_values_in_q = true; }
+    /// ", <expression> AS v1, ..." for q's select list.
+    std::string const &q_columns() const { return m_q_columns; }
     std::vector<std::string> &params() { return m_params; }
 
 private:
     std::vector<std::string> m_params;
+    bool m_values_in_q = false;
+    int m_q_values = 0;
+    std::string m_q_columns;
 };
 
 /// @p v as a real PostgreSQL accepts: beyond the largest real is an open end (infinity), below
@@ -112,26 +136,26 @@ std::string facet_conditions(search_request const &r, statement &st)
 {
     std::vector<std::string> c;
     if (r.bpm) {
-        c.push_back("s.tempo_bpm BETWEEN " + st.param(number(r.bpm->first)) + "::real AND " +
-                    st.param(number(r.bpm->second)) + "::real");
+        c.push_back("s.tempo_bpm BETWEEN " + st.value(st.param(number(r.bpm->first)) + "::real") + " AND " +
+                    st.value(st.param(number(r.bpm->second)) + "::real"));
     }
     if (r.key) {
-        c.push_back("s.key_tonic = " + st.param(std::to_string(r.key->first)) + "::smallint AND s.key_mode = " +
-                    st.param(r.key->second ? "minor" : "major"));
+        c.push_back("s.key_tonic = " + st.value(st.param(std::to_string(r.key->first)) + "::smallint") +
+                    " AND s.key_mode = " + st.value(st.param(r.key->second ? "minor" : "major") + "::text"));
     }
     if (r.time_signature) {
-        c.push_back("s.time_signature = " + st.param(*r.time_signature));
+        c.push_back("s.time_signature = " + st.value(st.param(*r.time_signature) + "::text"));
     }
     if (r.duration) {
-        c.push_back("s.duration_seconds BETWEEN " + st.param(number(r.duration->first)) + "::real AND " +
-                    st.param(number(r.duration->second)) + "::real");
+        c.push_back("s.duration_seconds BETWEEN " + st.value(st.param(number(r.duration->first)) + "::real") +
+                    " AND " + st.value(st.param(number(r.duration->second)) + "::real"));
     }
     if (r.tracks) {
-        c.push_back("s.track_count BETWEEN " + st.param(std::to_string(r.tracks->first)) + "::int AND " +
-                    st.param(std::to_string(r.tracks->second)) + "::int");
+        c.push_back("s.track_count BETWEEN " + st.value(st.param(std::to_string(r.tracks->first)) + "::int") +
+                    " AND " + st.value(st.param(std::to_string(r.tracks->second)) + "::int"));
     }
     if (r.drums) {
-        c.push_back("s.has_drums = " + st.param(*r.drums ? "true" : "false") + "::boolean");
+        c.push_back("s.has_drums = " + st.value(st.param(*r.drums ? "true" : "false") + "::boolean"));
     }
     if (r.instrument) {
         std::vector<std::string> words;
@@ -147,7 +171,7 @@ std::string facet_conditions(search_request const &r, statement &st)
         if (words.empty()) {
             throw std::invalid_argument{"--instrument needs a word, such as piano or strings"};
         }
-        c.push_back("s.instrument_words @> " + st.text_array(words));
+        c.push_back("s.instrument_words @> " + st.value(st.text_array(words)));
     }
     if (r.folder) {
         std::string prefix = *r.folder;
@@ -159,8 +183,8 @@ std::string facet_conditions(search_request const &r, statement &st)
         }
         std::string upper = prefix;
         upper.back() = static_cast<char>(upper.back() + 1); // "/" -> "0": every path below, in byte order
-        c.push_back("s.file_id IN (SELECT file_id FROM midi_file_paths WHERE path >= " + st.param(prefix) +
-                    " AND path < " + st.param(upper) + ")");
+        c.push_back("s.file_id IN (SELECT file_id FROM midi_file_paths WHERE path >= " +
+                    st.value(st.param(prefix) + "::text") + " AND path < " + st.value(st.param(upper) + "::text") + ")");
     }
     std::string out;
     for (auto const &x : c) {
@@ -250,19 +274,33 @@ std::string tsquery_expression(std::string const &text, statement &st)
 /**
  * The ranked text search: the first MAX_CANDIDATES files whose document matches @p query and that
  * pass @p facets, ranked by ts_rank_cd, from @p page on, @p limit of them. @p with is empty or a
- * WITH clause that defines q (then @p query is "q.query"). With text_access::facet_rows the match
- * is written as the function behind @@, which no index serves: the facets' indexes find the rows.
+ * WITH clause that defines q (then @p query is "q.query"). How the candidates are found:
+ * - text_access::facet_rows (with facets): the match is written as the function behind @@, which
+ *   no index serves, so the facets' indexes find the rows and the word is checked on each;
+ * - text_access::word_index with @p facets_on_word_rows: the word's index finds the rows, and the
+ *   facets are checked on each, above a fence (OFFSET 0) that keeps them out of the scan: a plan
+ *   made once for any value cannot weigh a facet's index against the word's, so it reads one;
+ * - text_access::word_index otherwise: as the planner likes (both indexes, or either).
  */
 std::string ranked_hits(std::string const &with, std::string const &query, std::string const &facets,
-                        std::string const &page, int limit, text_access access = text_access::word_index)
+                        std::string const &page, int limit, text_access access = text_access::word_index,
+                        bool facets_on_word_rows = false)
 {
-    std::string const match = access == text_access::facet_rows ? "ts_match_vq(s.document, " + query + ")"
-                                                                : "s.document @@ " + query;
+    std::string const q = with.empty() ? "" : ", q";
+    std::string from = "file_search s" + q;
+    std::string where;
+    if (access == text_access::facet_rows && facets != "true") {
+        where = "ts_match_vq(s.document, " + query + ") AND " + facets;
+    } else if (facets_on_word_rows && facets != "true") {
+        from = "(SELECT s.* FROM file_search s" + q + " WHERE s.document @@ " + query + " OFFSET 0) s" + q;
+        where = facets;
+    } else {
+        where = "s.document @@ " + query + " AND " + facets;
+    }
     return fmt::format("{0} SELECT * FROM (SELECT {1}, ts_rank_cd(s.document, {2}) AS rank"
-                       " FROM file_search s{3} WHERE {8} AND {4} LIMIT {5}) r"
+                       " FROM {3} WHERE {4} LIMIT {5}) r"
                        " WHERE {6} ORDER BY r.rank DESC, r.file_id LIMIT {7}",
-                       with, HIT_COLUMNS, query, with.empty() ? "" : ", q", facets, MAX_CANDIDATES, page, limit,
-                       match);
+                       with, HIT_COLUMNS, query, from, where, MAX_CANDIDATES, page, limit);
 }
 
 /// A cursor "kind:value:id" split and checked: kind r (rank), v (value), i (id only).
@@ -417,6 +455,10 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
         throw std::invalid_argument{"--limit must be between 1 and 10000"};
     }
     statement st;
+    bool const prepared_text = has_text(r.text) && !planned_per_call(r);
+    if (prepared_text) {
+        st.values_in_q(); // one generic plan for every value: text_access says which index it reads
+    }
     std::string const facets = facet_conditions(r, st);
     std::optional<cursor> after;
     if (!r.after.empty()) {
@@ -434,13 +476,12 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
             page = "(r.rank < " + rank + "::real OR (r.rank = " + rank + "::real AND r.file_id > " +
                    st.param(std::to_string(after->id)) + "::bigint))";
         }
-        // Planned with the values, the query is written out where it is used: a constant whose
-        // words the planner weighs against the facets' (a common word and a rare tempo range: the
-        // tempo index, then the word on those rows). Prepared once, it is built once per call in
-        // a CTE, not once per ranked row.
-        sql = planned_per_call(r) ? ranked_hits("", query, facets, page, r.limit, access)
-                                  : ranked_hits("WITH q AS MATERIALIZED (SELECT " + query + " AS query)", "q.query",
-                                                facets, page, r.limit);
+        // Prepared once, the query is built once per call in a CTE, not once per ranked row, and
+        // the facets' values are there too. Planned with the values, the query is written out
+        // where it is used: a constant whose words the planner weighs against the facets'.
+        sql = prepared_text ? ranked_hits("WITH q AS MATERIALIZED (SELECT " + query + " AS query" + st.q_columns() + ")",
+                                          "q.query", facets, page, r.limit, access, true)
+                            : ranked_hits("", query, facets, page, r.limit, access);
         return {sql, st.params()};
     }
     auto const order = choose_order(r);
@@ -468,13 +509,18 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
     return {sql, st.params()};
 }
 
-bool planned_per_call(search_request const &r)
+namespace {
+
+/// The facets of @p r, the folder aside.
+int facet_count(search_request const &r)
 {
-    int const facets = r.bpm.has_value() + r.key.has_value() + r.time_signature.has_value() +
-                       r.duration.has_value() + r.tracks.has_value() + r.drums.has_value() +
-                       r.instrument.has_value();
-    return r.folder || facets > (has_text(r.text) ? 0 : 1);
+    return r.bpm.has_value() + r.key.has_value() + r.time_signature.has_value() + r.duration.has_value() +
+           r.tracks.has_value() + r.drums.has_value() + r.instrument.has_value();
 }
+
+} // namespace
+
+bool planned_per_call(search_request const &r) { return r.folder || facet_count(r) > 1; }
 
 library_searcher::library_searcher(pqxx::connection &cx) : m_cx(cx) {}
 
@@ -488,7 +534,7 @@ search_page library_searcher::find(search_request const &request)
     search_request const r = normalized(request); // the typo fallback below uses it too
     auto &cx = m_cx;
     bool const text = has_text(r.text);
-    auto const access = text && planned_per_call(r) ? choose_text_access(r) : text_access::word_index;
+    auto const access = text && (r.folder || facet_count(r) > 0) ? choose_text_access(r) : text_access::word_index;
     auto const [sql, params] = search_statement(r, access);
     search_page page;
     pqxx::result rows;
@@ -497,10 +543,11 @@ search_page library_searcher::find(search_request const &request)
         log_sql("search", sql);
         rows = one.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     } else {
-        // A text alone, or one facet alone: one plan serves every value (the text index, or
-        // the facet's), so the statement is prepared once per connection, and PostgreSQL keeps
-        // its generic plan: planning the partitions of file_search (migrations 0011, 0013) on
-        // each call cost more than it chose better (docs/search.md).
+        // A text, or one facet, or a text with one facet: one plan serves every value (the
+        // text index; the facet's; the one text_access names), so the statement is prepared once
+        // per connection, and PostgreSQL keeps its generic plan: planning the partitions of
+        // file_search (migrations 0011, 0013) on each call cost more than it chose better
+        // (docs/search.md).
         // Named by the statement, not by a count: another searcher on this connection (each
         // search_library() call is one) may have prepared other statements under the same count.
         auto [it, added] =

@@ -95,12 +95,12 @@ std::pair<std::string, std::vector<std::string>> search_statement(search_request
                                                                   text_access access = text_access::word_index);
 
 /// True when the best plan for @p request depends on its values, so that it is planned with them
-/// on every call instead of prepared once: a text with any facet, a folder (paths, in another
-/// table), or two facets or more. How many files each facet holds ("2/4 with drums": 220 of
-/// 1,000,000; "4/4": 650,000) decides which index to read first, and a plan made once for any
-/// value read 16,000 rows of the wrong one for 20 hits. One facet alone has one index to read,
-/// in its order, whatever its value: planning it on every call cost twice its execution
-/// (0.5 against 0.25 ms at 1,000,000 files).
+/// on every call instead of prepared once: a folder (paths, in another table), or two facets or
+/// more. How many files each facet holds ("2/4 with drums": 220 of 1,000,000; "4/4": 650,000)
+/// decides which index to read first, and a plan made once for any value read 16,000 rows of the
+/// wrong one for 20 hits. One facet has one index to read, whatever its value, and a text with
+/// one facet reads the index that text_access names: planning them on every call cost more
+/// than their execution (one facet alone: 0.5 against 0.25 ms at 1,000,000 files).
 bool planned_per_call(search_request const &request);
 
 /// Parses "A minor", "F# major", "Bb", "c#m" into (tonic, minor); nothing when it is not a key.

@@ -382,6 +382,18 @@ TEST_F(search_test, every_filter_combination_uses_an_index)
         r.folder = "/work/shared/corpus/nottingham";
         r.key = std::pair{7, false};
     });
+    add("text + key", [](search_request &r) {
+        r.text = "ashover";
+        r.key = std::pair{7, false};
+    });
+    add("text prefix + bpm", [](search_request &r) {
+        r.text = "deep hou";
+        r.bpm = std::pair{90.0, 130.0};
+    });
+    add("text + instrument", [](search_request &r) {
+        r.text = "funk";
+        r.instrument = "piano";
+    });
     add("text + bpm + drums", [](search_request &r) {
         r.text = "funk";
         r.bpm = std::pair{100.0, 120.0};
@@ -409,29 +421,49 @@ TEST_F(search_test, every_filter_combination_uses_an_index)
         EXPECT_EQ(plan.find("Seq Scan on midi_file"), std::string::npos) << name << "\n" << plan;
         EXPECT_NE(plan.find("Index"), std::string::npos) << name << "\n" << plan;
     };
+    // Which indexes a plan reads with a condition: "Index Cond: (document @@ q.query)" and the like.
+    auto const index_conditions = [](std::string const &plan) {
+        std::vector<std::string> out;
+        for (std::size_t at = plan.find("Index Cond: "); at != std::string::npos; at = plan.find("Index Cond: ", at + 1)) {
+            out.push_back(plan.substr(at, plan.find('\n', at) - at));
+        }
+        return out;
+    };
     int prepared = 0;
     for (auto const &c : combos) {
+        bool const text_with_facets = search_statement(c.request, text_access::word_index).first !=
+                                      search_statement(c.request, text_access::facet_rows).first;
+        prepared += planned_per_call(c.request) ? 0 : 1;
         // A text with facets is read one of two ways (text_access): both must use an index.
         for (auto const access : {text_access::word_index, text_access::facet_rows}) {
             auto const [sql, params] = search_statement(c.request, access);
             check(c.name, tx.exec_params("EXPLAIN " + sql, pqxx::prepare::make_dynamic_params(params)));
-            if (!planned_per_call(c.request) && access == text_access::word_index) {
-                // Prepared once (library_searcher): the plan that PostgreSQL keeps for any value
-                // must use an index too.
-                auto const name = "plan_" + std::to_string(++prepared);
-                tx.exec0("PREPARE " + name + " AS " + sql);
-                std::string values;
-                for (auto const &p : params) {
-                    values += (values.empty() ? "" : ", ") + tx.quote(p);
+            if (planned_per_call(c.request) || (!text_with_facets && access == text_access::facet_rows)) {
+                continue;
+            }
+            // Prepared once (library_searcher): the plan that PostgreSQL keeps for any value
+            // must use an index too, and for a text with one facet, the index that access names.
+            auto const name = "plan_" + std::to_string(prepared) + (access == text_access::word_index ? "w" : "f");
+            tx.exec0("PREPARE " + name + " AS " + sql);
+            std::string values;
+            for (auto const &p : params) {
+                values += (values.empty() ? "" : ", ") + tx.quote(p);
+            }
+            tx.exec0("SET LOCAL plan_cache_mode = force_generic_plan");
+            auto const generic = tx.exec("EXPLAIN EXECUTE " + name + (values.empty() ? "" : "(" + values + ")"));
+            tx.exec0("SET LOCAL plan_cache_mode = auto");
+            std::string const label = std::string{c.name} + " (generic plan)";
+            check(label, generic);
+            if (text_with_facets) {
+                auto const plan = plan_text(generic);
+                for (auto const &condition : index_conditions(plan)) {
+                    EXPECT_EQ(condition.find("document") != std::string::npos, access == text_access::word_index)
+                        << label << ": " << condition << "\n" << plan;
                 }
-                tx.exec0("SET LOCAL plan_cache_mode = force_generic_plan");
-                check(std::string{c.name} + " (generic plan)",
-                      tx.exec("EXPLAIN EXECUTE " + name + (values.empty() ? "" : "(" + values + ")")));
-                tx.exec0("SET LOCAL plan_cache_mode = auto");
             }
         }
     }
-    EXPECT_GE(prepared, 10); // the texts and the single facets
+    EXPECT_GE(prepared, 13); // the texts, the single facets, the texts with one facet
 }
 
 } // namespace
