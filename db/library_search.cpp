@@ -19,10 +19,6 @@ namespace midilib {
 
 namespace {
 
-/// Candidates ranked per text query: ranking reads every candidate's document, so a common
-/// word must not rank a hundred thousand rows; ts_rank_cd costs about 5 us a document, and
-/// the best of the first 300 matches are what a user pages through.
-constexpr int MAX_CANDIDATES = 300;
 
 /// A text with facets is read through the facets' rows when the planner expects more than this
 /// many times as many rows for the text as for the facets (text_access). Measured at 1,000,000
@@ -272,7 +268,7 @@ std::string tsquery_expression(std::string const &text, statement &st)
 }
 
 /**
- * The ranked text search: the first MAX_CANDIDATES files whose document matches @p query and that
+ * The ranked text search: the first SEARCH_CANDIDATES files whose document matches @p query and that
  * pass @p facets, ranked by ts_rank_cd, from @p page on, @p limit of them. @p with is empty or a
  * WITH clause that defines q (then @p query is "q.query"). How the candidates are found:
  * - text_access::facet_rows (with facets): the match is written as the function behind @@, which
@@ -300,7 +296,7 @@ std::string ranked_hits(std::string const &with, std::string const &query, std::
     return fmt::format("{0} SELECT * FROM (SELECT {1}, ts_rank_cd(s.document, {2}) AS rank"
                        " FROM {3} WHERE {4} LIMIT {5}) r"
                        " WHERE {6} ORDER BY r.rank DESC, r.file_id LIMIT {7}",
-                       with, HIT_COLUMNS, query, from, where, MAX_CANDIDATES, page, limit);
+                       with, HIT_COLUMNS, query, from, where, SEARCH_CANDIDATES, page, limit);
 }
 
 /// A cursor "kind:value:id" split and checked: kind r (rank), v (value), i (id only).

@@ -52,14 +52,25 @@ struct search_page
     bool fuzzy = false; ///< the text matched nothing; these are file names similar to it (typos)
 };
 
+/// Candidates ranked per text query: the first 150 matches in index order are ranked, so a
+/// common word does not rank a hundred thousand rows. What a search costs follows this number
+/// (each candidate is a document fetched, checked and ranked, and a narrow facet checks many rows
+/// per candidate): at 1,000,000 files, 8 clients, 300 candidates gave 1,475-1,478 queries/s and
+/// p95 15.0-15.1 ms, 150 gave 2,422-2,491 and 7.7-8.4 ms. What it costs in ranking, against
+/// ranking every match (25 searches: words, prefixes, pairs, phrases, words with a facet): the
+/// top 20 hold as many of the best-ranked files as with 300 (0.34 of them against 0.35; most
+/// searches match far more files than any cap) and 96 % of their rank (0.77 against 0.79).
+/// docs/search.md has the table.
+constexpr int SEARCH_CANDIDATES = 150;
+
 /**
  * How a search with text and facets finds its candidates.
  * - word_index: the text's GIN index (with the facets' indexes, as the planner likes).
  * - facet_rows: the facets' indexes only; the text is checked on each of their rows.
  * The planner costs the first too low when the word is common and the facet narrow: it does not
- * count decoding the word's posting list, which it does in every partition that it reads until 300
- * candidates are found ("rock" in B-flat minor: 7 partitions, 11 ms; the key's rows checked for
- * the word: 1.9 ms). library_searcher picks by the planner's row estimates (docs/search.md).
+ * count decoding the word's posting list, which it does in every partition that it reads until it
+ * has its candidates ("rock" in B-flat minor: 7 partitions, 11 ms; the key's rows checked for the
+ * word: 1.9 ms). library_searcher picks by the planner's row estimates (docs/search.md).
  */
 enum class text_access { word_index, facet_rows };
 
