@@ -19,7 +19,6 @@ namespace midilib {
 
 namespace {
 
-
 /// A text with facets is read through the facets' rows when the planner expects more than this
 /// many times as many rows for the text as for the facets (text_access). Measured at 1,000,000
 /// generated files, EXPLAIN ANALYZE, both ways, 3 words x 4 facets: at a ratio of 1.7 and 3.4 the
