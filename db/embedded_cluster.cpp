@@ -166,10 +166,10 @@ std::string embedded_cluster::conninfo() const
     return fmt::format("host={} port=5432 dbname=midilib user=midilib", quote_conninfo(m_socket_dir.string()));
 }
 
-bool embedded_cluster::accepts_connections() const
+embedded_cluster::readiness embedded_cluster::ping() const
 {
     auto const [code, out] = run_tool({pg_tool("pg_isready"), "-q", "-h", m_socket_dir.string(), "-p", "5432"});
-    return code == 0;
+    return code == 0 ? readiness::accepting : code == 1 ? readiness::rejecting : readiness::no_answer;
 }
 
 long embedded_cluster::live_postmaster() const
@@ -186,15 +186,14 @@ bool embedded_cluster::wait_for_live_postmaster() const
 {
     constexpr auto LIMIT = std::chrono::seconds{60};
     constexpr auto POLL = std::chrono::milliseconds{200};
-    constexpr int REJECTING = 1; // pg_isready: the server answers, but not yet with a session
     auto const until = std::chrono::steady_clock::now() + LIMIT;
     while (live_postmaster() != 0) {
-        auto const [code, out] = run_tool({pg_tool("pg_isready"), "-q", "-h", m_socket_dir.string(), "-p", "5432"});
-        if (code == 0) {
+        auto const state = ping();
+        if (state == readiness::accepting) {
             spdlog::info("the embedded PostgreSQL in {} is up again", m_dir.string());
             return true;
         }
-        if (code != REJECTING || std::chrono::steady_clock::now() > until) {
+        if (state != readiness::rejecting || std::chrono::steady_clock::now() > until) {
             return false;
         }
         std::this_thread::sleep_for(POLL);
@@ -210,7 +209,7 @@ cluster_status embedded_cluster::status() const
     s.initialized = fs::exists(m_data / "PG_VERSION");
     if (s.initialized) {
         s.pid = live_postmaster();
-        s.running = s.pid != 0 && accepts_connections();
+        s.running = s.pid != 0 && ping() == readiness::accepting;
     }
     return s;
 }

@@ -48,7 +48,10 @@ private:
     void initialize() const;
     void start() const;
     void create_database() const;
-    [[nodiscard]] bool accepts_connections() const;
+    /// What pg_isready says of the socket: a session would start; the server answers but refuses
+    /// sessions (starting up, or recovering after a crash); nothing answers.
+    enum class readiness { accepting, rejecting, no_answer };
+    [[nodiscard]] readiness ping() const;
     /// The pid in postmaster.pid when that process is alive, else 0.
     [[nodiscard]] long live_postmaster() const;
     /** A server that is alive but not accepting sessions yet (starting up, or restarting itself after
