@@ -81,6 +81,8 @@ public:
      * where the planner cannot see the values, every plan is the generic one.
      */
     void values_in_q() { m_values_in_q = true; }
+    /// value() of a new parameter cast to @p type: "$3::real", or "q.v1".
+    std::string typed(std::string v, char const *type) { return value(param(std::move(v)) + "::" + type); }
     /// ", <expression> AS v1, ..." for q's select list.
     std::string const &q_columns() const { return m_q_columns; }
     std::vector<std::string> &params() { return m_params; }
@@ -131,26 +133,26 @@ std::string facet_conditions(search_request const &r, statement &st)
 {
     std::vector<std::string> c;
     if (r.bpm) {
-        c.push_back("s.tempo_bpm BETWEEN " + st.value(st.param(number(r.bpm->first)) + "::real") + " AND " +
-                    st.value(st.param(number(r.bpm->second)) + "::real"));
+        c.push_back("s.tempo_bpm BETWEEN " + st.typed(number(r.bpm->first), "real") + " AND " +
+                    st.typed(number(r.bpm->second), "real"));
     }
     if (r.key) {
-        c.push_back("s.key_tonic = " + st.value(st.param(std::to_string(r.key->first)) + "::smallint") +
-                    " AND s.key_mode = " + st.value(st.param(r.key->second ? "minor" : "major") + "::text"));
+        c.push_back("s.key_tonic = " + st.typed(std::to_string(r.key->first), "smallint") +
+                    " AND s.key_mode = " + st.typed(r.key->second ? "minor" : "major", "text"));
     }
     if (r.time_signature) {
-        c.push_back("s.time_signature = " + st.value(st.param(*r.time_signature) + "::text"));
+        c.push_back("s.time_signature = " + st.typed(*r.time_signature, "text"));
     }
     if (r.duration) {
-        c.push_back("s.duration_seconds BETWEEN " + st.value(st.param(number(r.duration->first)) + "::real") +
-                    " AND " + st.value(st.param(number(r.duration->second)) + "::real"));
+        c.push_back("s.duration_seconds BETWEEN " + st.typed(number(r.duration->first), "real") +
+                    " AND " + st.typed(number(r.duration->second), "real"));
     }
     if (r.tracks) {
-        c.push_back("s.track_count BETWEEN " + st.value(st.param(std::to_string(r.tracks->first)) + "::int") +
-                    " AND " + st.value(st.param(std::to_string(r.tracks->second)) + "::int"));
+        c.push_back("s.track_count BETWEEN " + st.typed(std::to_string(r.tracks->first), "int") +
+                    " AND " + st.typed(std::to_string(r.tracks->second), "int"));
     }
     if (r.drums) {
-        c.push_back("s.has_drums = " + st.value(st.param(*r.drums ? "true" : "false") + "::boolean"));
+        c.push_back("s.has_drums = " + st.typed(*r.drums ? "true" : "false", "boolean"));
     }
     if (r.instrument) {
         std::vector<std::string> words;
@@ -179,7 +181,7 @@ std::string facet_conditions(search_request const &r, statement &st)
         std::string upper = prefix;
         upper.back() = static_cast<char>(upper.back() + 1); // "/" -> "0": every path below, in byte order
         c.push_back("s.file_id IN (SELECT file_id FROM midi_file_paths WHERE path >= " +
-                    st.value(st.param(prefix) + "::text") + " AND path < " + st.value(st.param(upper) + "::text") + ")");
+                    st.typed(prefix, "text") + " AND path < " + st.typed(upper, "text") + ")");
     }
     std::string out;
     for (auto const &x : c) {
