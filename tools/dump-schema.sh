@@ -31,7 +31,7 @@ if ! psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
         echo "tools/dump-schema.sh: no PostgreSQL server answers, even under pg_virtualenv" >&2
         exit 1
     fi
-    MIDILIB_DUMP_SCHEMA_VIRTUALENV=1 exec pg_virtualenv "$0"
+    MIDILIB_DUMP_SCHEMA_VIRTUALENV=1 exec pg_virtualenv -t "$0" # -t: its own cluster folder, even as root
 fi
 
 db=midilib_schema_dump_$$
