@@ -32,9 +32,11 @@ struct time_signature
     std::uint8_t denominator = 4; ///< 1, 2, 4, 8, ... (already the power of two)
 };
 
-/// Notes kept per file. A note takes 40 bytes, so the cap bounds one file at 80 MB; the largest
-/// real files (piano transcriptions) hold well under 100,000 notes, so nothing real is cut.
-constexpr std::size_t MAX_NOTES = 2'000'000;
+/// Notes kept per file: at 40 bytes a note, 10 MB, so that one hostile file (a 64 MiB file of
+/// notes, millions on one tick) stays within a few tens of MB beside its bytes. Real files hold far
+/// fewer (the largest piano transcriptions tens of thousands); past the cap the analysis covers the
+/// first MAX_NOTES notes and says so (notes_truncated).
+constexpr std::size_t MAX_NOTES = 250'000;
 
 /// Notes a reused note_list keeps room for between files (320 KiB); most files have fewer. Files
 /// whose bytes could hold more get exactly their notes, and the room is given back after them.

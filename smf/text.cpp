@@ -114,4 +114,36 @@ std::string to_utf8(std::string_view bytes, std::size_t max_bytes)
     return to_utf8(std::span{reinterpret_cast<std::uint8_t const *>(bytes.data()), bytes.size()}, max_bytes);
 }
 
+std::string terminal_safe(std::string_view text)
+{
+    static constexpr char HEX[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto const b = static_cast<unsigned char>(text[i]);
+        if (b == 0x1B) {
+            out += "\\e";
+        } else if (b == '\n') {
+            out += "\\n";
+        } else if (b == '\r') {
+            out += "\\r";
+        } else if (b == '\t') {
+            out += "\\t";
+        } else if (b < 0x20 || b == 0x7F) {
+            out += "\\x";
+            out += HEX[b >> 4U];
+            out += HEX[b & 0xFU];
+        } else if (b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+            auto const c1 = static_cast<unsigned char>(text[++i]); // U+0080-U+009F: C1 controls (CSI, OSC, ...)
+            out += "\\u00";
+            out += HEX[c1 >> 4U];
+            out += HEX[c1 & 0xFU];
+        } else {
+            out += static_cast<char>(b);
+        }
+    }
+    return out;
+}
+
 } // namespace midilib

@@ -213,6 +213,18 @@ TEST(text, decoding)
     EXPECT_EQ(to_utf8(std::string_view{"éé"}, 3), "é");
 }
 
+TEST(text, terminal_safe_escapes_every_control_character)
+{
+    // A window-title OSC, a CSI colour, a bell, a C1 CSI (U+009B), DEL, tab and newline.
+    EXPECT_EQ(terminal_safe("\x1B]0;owned\x07name"), "\\e]0;owned\\x07name");
+    EXPECT_EQ(terminal_safe("\x1B[31mred"), "\\e[31mred");
+    EXPECT_EQ(terminal_safe("a\xC2\x9B" "2Jb\x7F"), "a\\u009b2Jb\\x7f");
+    EXPECT_EQ(terminal_safe("one\ttwo\nthree\r"), "one\\ttwo\\nthree\\r");
+    // Printable text, backslashes and other non-ASCII letters pass unchanged.
+    EXPECT_EQ(terminal_safe("Caf\xC3\xA9 \\ \xC2\xA0\xE2\x82\xAC"), "Caf\xC3\xA9 \\ \xC2\xA0\xE2\x82\xAC");
+    EXPECT_EQ(terminal_safe(""), "");
+}
+
 // Truncations at every length and seeded random byte flips never crash or hang.
 TEST(reader, mutations_terminate)
 {
