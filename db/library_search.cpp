@@ -36,9 +36,6 @@ constexpr int FUZZY_ALTERNATIVES = 5;
 /// Words of the text the typo fallback looks at: a guess for a sentence is no typo fix.
 constexpr std::size_t MAX_FUZZY_WORDS = 8;
 
-constexpr char const *COUNT = "SELECT (SELECT count(*) FROM midi_files), (SELECT count(*) FROM midi_file_paths),"
-                              " (SELECT count(*) FROM import_errors)";
-
 constexpr char const *HIT_COLUMNS =
     "s.file_id, s.path, s.duration_seconds, s.tempo_bpm, coalesce(s.key_name, '') AS key_name,"
     " coalesce(s.time_signature, '') AS time_signature, s.track_count, coalesce(s.has_drums, false) AS has_drums";
@@ -656,39 +653,6 @@ std::optional<std::pair<int, bool>> parse_key(std::string const &text)
         return std::pair{tonic, true};
     }
     return std::nullopt;
-}
-
-library_totals count_library(pqxx::connection &cx)
-{
-    pqxx::read_transaction tx{cx};
-    log_sql("count", COUNT);
-    auto const row = tx.exec1(COUNT);
-    return {row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
-}
-
-std::optional<file_details> show_file(pqxx::connection &cx, std::int64_t id)
-{
-    pqxx::read_transaction tx{cx};
-    auto const row = tx.exec_params("SELECT * FROM midi_files WHERE id = $1", id);
-    if (row.empty()) {
-        return std::nullopt;
-    }
-    file_details d;
-    for (pqxx::row::size_type i = 0; i < row.columns(); ++i) {
-        auto const f = row[0][i];
-        d.fields.emplace_back(row.column_name(i), f.is_null() ? std::string{} : f.as<std::string>());
-    }
-    auto const paths = tx.exec_params(
-        "SELECT p.path, p.size_bytes, to_char(p.mtime, 'YYYY-MM-DD HH24:MI:SS TZ'),"
-        " (SELECT a.path FROM archives a WHERE starts_with(p.path, a.path || '!/')"
-        "  ORDER BY length(a.path) DESC LIMIT 1)"
-        " FROM midi_file_paths p WHERE p.file_id = $1 ORDER BY p.path",
-        id);
-    for (auto const &p : paths) {
-        d.paths.push_back({p[0].as<std::string>(), p[1].as<std::int64_t>(), p[2].as<std::string>(),
-                           p[3].is_null() ? std::string{} : p[3].as<std::string>()});
-    }
-    return d;
 }
 
 } // namespace midilib

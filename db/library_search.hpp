@@ -117,32 +117,4 @@ bool planned_per_call(search_request const &request);
 /// Parses "A minor", "F# major", "Bb", "c#m" into (tonic, minor); nothing when it is not a key.
 std::optional<std::pair<int, bool>> parse_key(std::string const &text);
 
-/// Everything stored about one content: its columns by name, and every path it was seen at.
-struct file_details
-{
-    std::vector<std::pair<std::string, std::string>> fields; ///< column name, value as text ("" for NULL)
-    struct place
-    {
-        std::string path;    ///< a file, or "archive!/member" for a member of an archive
-        std::int64_t size_bytes = 0;
-        std::string mtime;
-        std::string archive; ///< the archive holding it, when inside one
-    };
-    std::vector<place> paths;
-};
-
-/// The details of midi_files row @p id, or nothing when there is no such row.
-std::optional<file_details> show_file(pqxx::connection &cx, std::int64_t id);
-
-/// Library totals, for the import summary.
-struct library_totals
-{
-    std::int64_t files = 0;
-    std::int64_t paths = 0;
-    std::int64_t errors = 0;
-};
-
-/// Counts the rows of the library tables.
-library_totals count_library(pqxx::connection &cx);
-
 } // namespace midilib
