@@ -3,6 +3,7 @@
 // documented filter combination.
 
 #include "db/library_search.hpp"
+#include "db/search_sql.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 

@@ -14,7 +14,7 @@
 //   - when the request has no cursor, the cursor its hits would carry is accepted (the next page);
 //   - parse_key() gives a tonic in 0..11, and the canonical name of its answer parses back to it.
 
-#include "db/library_search.hpp"
+#include "db/search_sql.hpp"
 #include "search_input.hpp"
 #include "smf/text.hpp"
 

@@ -12,7 +12,7 @@
 // and duration ranges (two raw doubles each: NaN, inf and negative included) and the track range
 // (two int32). Missing bytes read as 0. A plain query ("piano sonata") is thus a valid input.
 
-#include "db/library_search.hpp"
+#include "db/search_request.hpp"
 
 #include <array>
 #include <cstddef>
