@@ -1,0 +1,61 @@
+// `midilib db start|stop|status|url`: the embedded database.
+
+#include "tools/cli/commands.hpp"
+
+#include "db/database_config.hpp"
+#include "db/embedded_cluster.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace midilib {
+
+namespace {
+
+int run(global_options const &g, std::string const &action)
+{
+    auto const choice = choose_database(g.db, g.data_dir);
+    if (!choice.embedded) {
+        if (action == "url") {
+            fmt::print("{}\n", choice.conninfo);
+            return 0;
+        }
+        throw std::runtime_error{fmt::format(
+            "`midilib db {}` manages the embedded database, but a database is configured by {}", action, choice.source)};
+    }
+    embedded_cluster cluster{choice.data_dir};
+    if (action == "start") {
+        cluster.ensure_running();
+        fmt::print("running: {}\n", cluster.conninfo());
+    } else if (action == "stop") {
+        cluster.stop();
+        fmt::print("stopped: {}\n", choice.data_dir.string());
+    } else if (action == "status") {
+        auto const st = cluster.status();
+        fmt::print("data dir: {}\ninitialized: {}\nrunning: {}{}\nconninfo: {}\n", st.data_dir.string(),
+                   st.initialized ? "yes" : "no", st.running ? "yes" : "no",
+                   st.running ? fmt::format(" (pid {})", st.pid) : "", st.conninfo);
+        return st.running ? 0 : 3;
+    } else {
+        fmt::print("{}\n", cluster.conninfo());
+    }
+    return 0;
+}
+
+} // namespace
+
+command add_db_command(CLI::App &app)
+{
+    auto action = std::make_shared<std::string>();
+    auto *db = app.add_subcommand("db", "manage the embedded database");
+    db->add_option("action", *action, "start | stop | status | url")
+        ->required()
+        ->check(CLI::IsMember({"start", "stop", "status", "url"}));
+    return {db, [action](global_options const &g) { return run(g, *action); }};
+}
+
+} // namespace midilib
