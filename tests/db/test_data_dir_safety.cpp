@@ -46,6 +46,8 @@ class data_dir_safety : public ::testing::Test
 protected:
     void SetUp() override
     {
+        // Reachable by the postgres user, so that nothing but the checks stops a start.
+        fs::permissions(m_dir.path(), fs::perms::all, fs::perm_options::add);
         // A folder that must stay as it is: this user's, mode 0751, with a file in it.
         fs::create_directory(m_target);
         fs::permissions(m_target, static_cast<fs::perms>(0751), fs::perm_options::replace);
