@@ -2,6 +2,7 @@
 /// Reads the MIDI members of archives in place (libarchive): zip, 7z, rar, tar (+gz/bz2/xz/zstd), nested.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -26,13 +27,17 @@ struct archive_limits
     /// The archives inside an archive are read into memory: together, those open at once stay below this.
     std::uint64_t max_nested_bytes = std::uint64_t{256} << 20U;
     /// Bytes decompressed from one top-level archive and the archives inside it; 0: 256 members of the
-    /// largest size allowed (16 GiB with the default 64 MiB), far beyond any MIDI collection, far below a
-    /// nested zip bomb. Reading stops there, with an error row for the archive.
+    /// largest size allowed (16 GiB with the default 64 MiB), room for hundreds of thousands of MIDI files
+    /// while a nested zip bomb expands to petabytes. Reading stops there, with an error row for the archive.
     std::uint64_t max_expanded_bytes = 0;
 
     [[nodiscard]] std::uint64_t expanded_cap() const noexcept
     {
-        return max_expanded_bytes != 0 ? max_expanded_bytes : max_member_bytes * EXPANDED_MEMBERS;
+        if (max_expanded_bytes != 0) {
+            return max_expanded_bytes;
+        }
+        constexpr auto MAX = std::numeric_limits<std::uint64_t>::max();
+        return max_member_bytes > MAX / EXPANDED_MEMBERS ? MAX : max_member_bytes * EXPANDED_MEMBERS;
     }
     static constexpr std::uint64_t EXPANDED_MEMBERS = 256;
 };
