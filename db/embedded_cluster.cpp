@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,11 +15,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace midilib {
@@ -96,17 +99,99 @@ std::string tail_of(fs::path const &file, int lines)
     return out;
 }
 
-void chown_to_postgres(fs::path const &p)
+passwd const &postgres_user()
 {
-    if (!is_root()) {
-        return;
-    }
     passwd const *pw = ::getpwnam("postgres");
     if (pw == nullptr) {
         throw std::runtime_error{"user postgres not found: install postgresql-15"};
     }
-    if (::chown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-        throw std::runtime_error{fmt::format("cannot hand {} to the postgres user", p.string())};
+    return *pw;
+}
+
+/// A file descriptor, closed when it goes.
+class unique_fd
+{
+public:
+    explicit unique_fd(int fd) : m_fd(fd) {}
+    unique_fd(unique_fd const &) = delete;
+    unique_fd &operator=(unique_fd const &) = delete;
+    unique_fd(unique_fd &&other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+    unique_fd &operator=(unique_fd &&) = delete;
+    ~unique_fd()
+    {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+    }
+    [[nodiscard]] int get() const noexcept { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+/**
+ * Opens @p name (relative to folder @p at) without following a symbolic link, and refuses it unless it is
+ * owned by this user (as root: by root or the postgres user). Everything midilib changes or writes in the
+ * cluster's folder goes through such descriptors, so that a link planted there (by whoever can write
+ * beside it) cannot hand its target to the postgres user. \throws std::runtime_error, one line
+ */
+unique_fd open_owned(int at, char const *name, fs::path const &shown, int flags)
+{
+    unique_fd fd{::openat(at, name, flags | O_NOFOLLOW | O_CLOEXEC, 0644)};
+    struct stat st{};
+    if (fd.get() < 0) {
+        int const err = errno;
+        if (::fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            throw std::runtime_error{fmt::format(
+                "refusing to use {}: it is a symbolic link, and the owners and modes the embedded database sets there "
+                "would be set on its target; remove the link or choose another --data-dir",
+                shown.string())};
+        }
+        throw std::runtime_error{fmt::format("cannot open {}: {}", shown.string(), std::strerror(err))};
+    }
+    if (::fstat(fd.get(), &st) != 0) {
+        throw std::runtime_error{fmt::format("cannot stat {}: {}", shown.string(), std::strerror(errno))};
+    }
+    bool const owned = is_root() ? (st.st_uid == 0 || st.st_uid == postgres_user().pw_uid) : st.st_uid == ::geteuid();
+    if (!owned) {
+        throw std::runtime_error{fmt::format("refusing to use {}: it is owned by uid {}, not by {}; the embedded "
+                                             "database uses only folders of its own user",
+                                             shown.string(), st.st_uid,
+                                             is_root() ? "root or postgres" : std::to_string(::geteuid()))};
+    }
+    if ((flags & O_DIRECTORY) == 0 && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+        throw std::runtime_error{fmt::format("refusing to write {}: not a plain file with one name", shown.string())};
+    }
+    return fd;
+}
+
+unique_fd open_owned_dir(int at, char const *name, fs::path const &shown)
+{
+    return open_owned(at, name, shown, O_RDONLY | O_DIRECTORY);
+}
+
+/// Hands the folder open as @p fd to the postgres user when root.
+void chown_to_postgres(int fd, fs::path const &shown)
+{
+    if (!is_root()) {
+        return;
+    }
+    auto const &pw = postgres_user();
+    if (::fchown(fd, pw.pw_uid, pw.pw_gid) != 0) {
+        throw std::runtime_error{fmt::format("cannot hand {} to the postgres user", shown.string())};
+    }
+}
+
+/// Writes (or with @p append, adds) @p text to @p name in the folder open as @p at.
+void write_owned(int at, char const *name, fs::path const &shown, std::string_view text, bool append)
+{
+    auto const fd = open_owned(at, name, shown, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC));
+    while (!text.empty()) {
+        auto const n = ::write(fd.get(), text.data(), text.size());
+        if (n <= 0) {
+            throw std::runtime_error{fmt::format("cannot write {}: {}", shown.string(), std::strerror(errno))};
+        }
+        text.remove_prefix(static_cast<std::size_t>(n));
     }
 }
 
@@ -114,7 +199,8 @@ void chown_to_postgres(fs::path const &p)
 class dir_lock
 {
 public:
-    explicit dir_lock(fs::path const &file) : m_fd(::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600))
+    dir_lock(int dir_fd, fs::path const &file)
+    : m_fd(::openat(dir_fd, ".lock", O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600))
     {
         if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) {
             throw std::runtime_error{fmt::format("cannot lock {}", file.string())};
@@ -144,8 +230,19 @@ std::string quote_conninfo(std::string const &v)
 
 } // namespace
 
+namespace {
+
+/// Absolute, normal, without a trailing slash (with one, opening it would follow a link).
+fs::path folder_path(fs::path dir)
+{
+    auto p = fs::absolute(std::move(dir)).lexically_normal();
+    return p.has_filename() || p == p.root_path() ? p : p.parent_path();
+}
+
+} // namespace
+
 embedded_cluster::embedded_cluster(fs::path dir)
-: m_dir(fs::absolute(std::move(dir)).lexically_normal()), m_data(m_dir / "data"), m_socket_dir(m_dir / "run"),
+: m_dir(folder_path(std::move(dir))), m_data(m_dir / "data"), m_socket_dir(m_dir / "run"),
   m_log(m_dir / "server.log")
 {}
 
@@ -214,7 +311,7 @@ cluster_status embedded_cluster::status() const
     return s;
 }
 
-void embedded_cluster::initialize() const
+void embedded_cluster::initialize(int dir_fd) const
 {
     spdlog::info("initializing the embedded PostgreSQL cluster in {}", m_dir.string());
     auto const [code, out] = run_tool({pg_tool("initdb"), "-D", m_data.string(), "--username=midilib",
@@ -226,9 +323,12 @@ void embedded_cluster::initialize() const
     std::ifstream conf_in{fs::path{MIDILIB_SOURCE_DIR} / "db" / "embedded_postgresql.conf"};
     std::stringstream conf;
     conf << conf_in.rdbuf();
-    std::ofstream{m_data / "midilib.conf"} << conf.str() << "\nunix_socket_directories = '" << m_socket_dir.string()
-                                           << "'\n# fixed, so that a PGPORT in the environment cannot move the server\nport = 5432\n";
-    std::ofstream{m_data / "postgresql.conf", std::ios::app} << "\ninclude 'midilib.conf'\n";
+    auto const data = open_owned_dir(dir_fd, "data", m_data);
+    write_owned(data.get(), "midilib.conf", m_data / "midilib.conf",
+                conf.str() + "\nunix_socket_directories = '" + m_socket_dir.string() +
+                    "'\n# fixed, so that a PGPORT in the environment cannot move the server\nport = 5432\n",
+                false);
+    write_owned(data.get(), "postgresql.conf", m_data / "postgresql.conf", "\ninclude 'midilib.conf'\n", true);
 }
 
 void embedded_cluster::start() const
@@ -267,6 +367,14 @@ void embedded_cluster::create_database() const
 
 void embedded_cluster::ensure_running()
 {
+    // A folder or socket folder that is a link, or someone else's, is refused before anything talks to it.
+    struct stat st{};
+    if (::lstat(m_dir.c_str(), &st) == 0) {
+        auto const dir = open_owned_dir(AT_FDCWD, m_dir.c_str(), m_dir);
+        if (::fstatat(dir.get(), "run", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            open_owned_dir(dir.get(), "run", m_socket_dir);
+        }
+    }
     try { // the common case, already running: one connection attempt, no child processes
         pqxx::connection cx{conninfo()};
         return;
@@ -277,10 +385,14 @@ void embedded_cluster::ensure_running()
             "the embedded database folder {} is too long for a Unix socket path; choose a shorter --data-dir",
             m_dir.string())};
     }
-    fs::create_directories(m_dir);
-    dir_lock lock{m_dir / ".lock"};
+    if (::lstat(m_dir.c_str(), &st) != 0) {
+        fs::create_directories(m_dir);
+    }
+    // Owners and modes change only through descriptors opened without following links (open_owned).
+    auto const dir = open_owned_dir(AT_FDCWD, m_dir.c_str(), m_dir);
+    dir_lock lock{dir.get(), m_dir / ".lock"};
     if (is_root()) {
-        chown_to_postgres(m_dir);
+        chown_to_postgres(dir.get(), m_dir);
         auto const [code, out] = run_tool({"test", "-w", m_dir.string()});
         if (code != 0) {
             throw std::runtime_error{fmt::format(
@@ -289,11 +401,16 @@ void embedded_cluster::ensure_running()
         }
     }
     if (!fs::exists(m_data / "PG_VERSION")) {
-        initialize();
+        initialize(dir.get());
     }
-    fs::create_directories(m_socket_dir);
-    fs::permissions(m_socket_dir, fs::perms::owner_all, fs::perm_options::replace);
-    chown_to_postgres(m_socket_dir);
+    if (::mkdirat(dir.get(), "run", 0700) != 0 && errno != EEXIST) {
+        throw std::runtime_error{fmt::format("cannot create {}: {}", m_socket_dir.string(), std::strerror(errno))};
+    }
+    auto const run = open_owned_dir(dir.get(), "run", m_socket_dir);
+    if (::fchmod(run.get(), S_IRWXU) != 0) {
+        throw std::runtime_error{fmt::format("cannot set the mode of {}: {}", m_socket_dir.string(), std::strerror(errno))};
+    }
+    chown_to_postgres(run.get(), m_socket_dir);
     if (!status().running) {
         start();
     }

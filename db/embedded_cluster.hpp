@@ -18,7 +18,8 @@ struct cluster_status
 
 /**
  * A cluster under one folder: <dir>/data (PostgreSQL's files), <dir>/run (the socket),
- * <dir>/server.log. As root the server runs as the unprivileged `postgres` user.
+ * <dir>/server.log. As root the server runs as the unprivileged `postgres` user. The folder and
+ * its run/ folder must be real folders (not links) of this user (as root: of root or postgres).
  */
 class embedded_cluster
 {
@@ -45,7 +46,8 @@ public:
     [[nodiscard]] std::string conninfo() const;
 
 private:
-    void initialize() const;
+    /// initdb, then midilib's settings written into data/ (@p dir_fd: the cluster folder, open)
+    void initialize(int dir_fd) const;
     void start() const;
     void create_database() const;
     /// What pg_isready says of the socket: a session would start; the server answers but refuses

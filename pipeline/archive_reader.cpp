@@ -6,9 +6,12 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <locale.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <fstream>
 
 namespace midilib {
 
@@ -19,6 +22,37 @@ constexpr std::size_t READ_BLOCK = 64 * 1024;
 
 /// Bytes read from each member to judge it by content.
 constexpr std::size_t HEAD_BYTES = 16;
+
+/// Damaged entries in a row after which an archive is given up (the tar reader retries at each
+/// 512-byte block of a damaged stream, so this is about 50 MB of garbage).
+constexpr std::uint64_t MAX_DAMAGED_RUN = 100000;
+
+/**
+ * libarchive converts member names to the thread's locale and warns when it cannot; the process
+ * keeps the "C" locale. While libarchive runs, this thread's LC_CTYPE is C.UTF-8, so that a UTF-8
+ * or UTF-16 name is a name, and a warning is about damage.
+ */
+class utf8_names
+{
+public:
+    utf8_names() : m_old(locale() != locale_t{} ? ::uselocale(locale()) : locale_t{}) {}
+    ~utf8_names()
+    {
+        if (m_old != locale_t{}) {
+            ::uselocale(m_old);
+        }
+    }
+    utf8_names(utf8_names const &) = delete;
+    utf8_names &operator=(utf8_names const &) = delete;
+
+private:
+    static locale_t locale()
+    {
+        static locale_t const utf8 = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+        return utf8;
+    }
+    locale_t m_old;
+};
 
 bool starts_with(std::span<std::uint8_t const> head, std::string_view magic) noexcept
 {
@@ -64,6 +98,9 @@ struct archive_reader::level
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
     std::vector<std::uint8_t> data;  ///< the bytes of a nested archive (libarchive reads from here)
+    bool head_is_archive = false;    ///< its first bytes are an archive's or a compressor's
+    std::uint64_t entries = 0;       ///< headers read, a run of damaged ones counting as one
+    std::uint64_t damaged_run = 0;   ///< damaged headers since the last good one
 
     level() = default;
     level(level const &) = delete;
@@ -99,7 +136,13 @@ archive_reader::archive_reader(std::string const &fs_path, std::string stored_pa
                                std::int64_t mtime_us, archive_limits limits)
 : m_limits(limits)
 {
+    utf8_names const names;
     auto top = level::make(std::move(stored_path), size, mtime_us);
+    std::array<char, HEAD_BYTES> head{};
+    std::ifstream file{fs_path, std::ios::binary};
+    file.read(head.data(), head.size());
+    top->head_is_archive = looks_like_archive(
+        {reinterpret_cast<std::uint8_t const *>(head.data()), static_cast<std::size_t>(file.gcount())});
     int const r = archive_read_open_filename(top->a, fs_path.c_str(), READ_BLOCK);
     m_levels.push_back(std::move(top));
     if (r != ARCHIVE_OK) {
@@ -119,12 +162,28 @@ void archive_reader::fail_level(archive_member &out, std::string reason)
     out.error = std::move(reason);
     out.archive_failed = true;
     m_complete = false;
+    pop_level();
+}
+
+void archive_reader::fail_member(archive_member &out, std::string name, std::int64_t mtime_us, std::string reason)
+{
+    out = archive_member{};
+    out.path = m_levels.back()->path + "!/" + name;
+    out.mtime_us = mtime_us;
+    out.error = std::move(reason);
+    m_complete = false; // a re-run reads the archive again
+}
+
+void archive_reader::pop_level()
+{
+    m_nested_held -= m_levels.back()->data.size();
     m_levels.pop_back();
 }
 
 bool archive_reader::open_nested(archive_member &out, std::vector<std::uint8_t> data, std::string path)
 {
     auto nested = level::make(path, data.size(), out.mtime_us);
+    nested->head_is_archive = looks_like_archive({data.data(), std::min(data.size(), HEAD_BYTES)});
     nested->data = std::move(data);
     if (archive_read_open_memory(nested->a, nested->data.data(), nested->data.size()) != ARCHIVE_OK) {
         out.path = std::move(path);
@@ -134,12 +193,14 @@ bool archive_reader::open_nested(archive_member &out, std::vector<std::uint8_t> 
         m_complete = false;
         return false;
     }
+    m_nested_held += nested->data.size();
     m_levels.push_back(std::move(nested));
     return true;
 }
 
 bool archive_reader::next(archive_member &out)
 {
+    utf8_names const names;
     if (!m_open_error.empty()) {
         fail_level(out, "cannot open archive: " + m_open_error);
         m_open_error.clear();
@@ -150,16 +211,35 @@ bool archive_reader::next(archive_member &out)
         struct archive_entry *entry = nullptr;
         int const r = archive_read_next_header(l.a, &entry);
         if (r == ARCHIVE_EOF) {
-            m_levels.pop_back();
+            if (l.entries == 0 && l.head_is_archive) { // e.g. a RAR signature followed by garbage
+                fail_level(out, "no entry could be read: a damaged archive, or not an archive");
+                return true;
+            }
+            pop_level();
+            continue;
+        }
+        if (r == ARCHIVE_RETRY) {
+            // This entry is unreadable and libarchive skips to the next one it can read: one error
+            // per run of damaged entries, named by its place (its name is part of what was lost).
+            if (++l.damaged_run > MAX_DAMAGED_RUN) {
+                fail_level(out, fmt::format("damaged archive: {} ({} damaged entries in a row)", l.error(),
+                                            MAX_DAMAGED_RUN));
+                return true;
+            }
+            if (l.damaged_run == 1) {
+                ++l.entries;
+                fail_member(out, fmt::format("(damaged entry {})", l.entries), l.mtime_us,
+                            fmt::format("damaged entry: {}; skipped to the next readable one", l.error()));
+                return true;
+            }
             continue;
         }
         if (r < ARCHIVE_WARN) {
             fail_level(out, "damaged archive: " + l.error());
             return true;
         }
-        if (archive_entry_filetype(entry) != AE_IFREG) {
-            continue;
-        }
+        ++l.entries;
+        l.damaged_run = 0;
         char const *utf8 = archive_entry_pathname_utf8(entry);
         char const *raw = utf8 != nullptr ? utf8 : archive_entry_pathname(entry);
         std::string_view member_name = raw != nullptr ? raw : "(unnamed member)";
@@ -167,34 +247,74 @@ bool archive_reader::next(archive_member &out)
             member_name.remove_prefix(member_name[0] == '/' ? 1 : 2);
         }
         std::string const name{member_name};
+        auto const mtime_us = static_cast<std::int64_t>(archive_entry_mtime(entry)) * 1000000 +
+                              archive_entry_mtime_nsec(entry) / 1000;
+        if (r == ARCHIVE_WARN) { // whatever it is, the member is not read as if nothing happened
+            fail_member(out, name, mtime_us, "libarchive warns about this member: " + l.error());
+            return true;
+        }
+        if (archive_entry_filetype(entry) != AE_IFREG) {
+            continue;
+        }
         if (archive_entry_is_encrypted(entry) != 0) {
             fail_level(out, fmt::format("encrypted archive (first encrypted member: {}): midilib cannot read "
                                         "encrypted members; decrypt it and import the result",
                                         name));
             return true;
         }
+        // A warning or a failure reading a member's data is that member's error; a fatal one ends the archive.
+        auto const data_error = [&](la_ssize_t code) {
+            if (code == ARCHIVE_FATAL) {
+                fail_level(out, fmt::format("damaged archive at member {}: {}", name, l.error()));
+            } else {
+                fail_member(out, name, mtime_us, "damaged member: " + l.error());
+            }
+            return true;
+        };
+        auto const expand_cap = m_limits.expanded_cap();
+        auto const over_expanded = [&](std::uint64_t n) {
+            m_expanded += n;
+            if (m_expanded <= expand_cap) {
+                return false;
+            }
+            // Everything open belongs to one top-level archive: it is given up whole, with one row.
+            auto const at = l.path + "!/" + name;
+            while (m_levels.size() > 1) {
+                pop_level();
+            }
+            fail_level(out, fmt::format("the archive expands to more than the {} MiB limit for one archive and the "
+                                        "archives inside it (a zip bomb?), at {}; the rest was not read",
+                                        expand_cap >> 20U, at));
+            return true;
+        };
         auto &bytes = m_scratch; // grows to the largest member; members get exact-size copies
         bytes.resize(HEAD_BYTES);
         auto const got = archive_read_data(l.a, bytes.data(), bytes.size());
         if (got < 0) {
-            fail_level(out, fmt::format("damaged archive at member {}: {}", name, l.error()));
+            return data_error(got);
+        }
+        if (over_expanded(static_cast<std::uint64_t>(got))) {
             return true;
         }
         bytes.resize(static_cast<std::size_t>(got));
-        bool const nested = m_levels.size() < static_cast<std::size_t>(m_limits.max_depth) &&
-                            (is_archive_name(base_name(name)) || looks_like_archive(bytes));
+        bool const nested = is_archive_name(base_name(name)) || looks_like_archive(bytes);
         if (!nested && !is_midi_file_name(base_name(name)) && !looks_like_midi(bytes)) {
             continue; // not ours: the rest of its data is skipped by the next header
         }
         out = archive_member{};
         out.path = l.path + "!/" + name;
-        out.mtime_us = static_cast<std::int64_t>(archive_entry_mtime(entry)) * 1000000 +
-                       archive_entry_mtime_nsec(entry) / 1000;
-        std::uint64_t const cap = nested ? m_limits.max_nested_bytes : m_limits.max_member_bytes;
+        out.mtime_us = mtime_us;
+        // The nested archives open at once share one memory limit, so depth alone does not multiply it.
+        std::uint64_t const nested_room = m_limits.max_nested_bytes - std::min(m_nested_held, m_limits.max_nested_bytes);
+        std::uint64_t const cap = nested ? nested_room : m_limits.max_member_bytes;
         auto const too_large = [&](std::uint64_t size) {
             out.size = size;
-            out.error = fmt::format("member is larger than the {} MiB limit for {} (a zip bomb?); skipped",
-                                    cap >> 20U, nested ? "archives inside archives" : "archive members");
+            out.error = nested && m_nested_held > 0
+                            ? fmt::format("member is larger than the {} MiB left of the {} MiB limit for archives "
+                                          "inside archives (a zip bomb?); skipped",
+                                          cap >> 20U, m_limits.max_nested_bytes >> 20U)
+                            : fmt::format("member is larger than the {} MiB limit for {} (a zip bomb?); skipped",
+                                          cap >> 20U, nested ? "archives inside archives" : "archive members");
             return true;
         };
         if (archive_entry_size_is_set(entry) != 0 && static_cast<std::uint64_t>(archive_entry_size(entry)) > cap) {
@@ -206,7 +326,9 @@ bool archive_reader::next(archive_member &out)
             bytes.resize(at + READ_BLOCK);
             auto const n = archive_read_data(l.a, bytes.data() + at, READ_BLOCK);
             if (n < 0) {
-                fail_level(out, fmt::format("damaged archive at member {}: {}", name, l.error()));
+                return data_error(n);
+            }
+            if (over_expanded(static_cast<std::uint64_t>(n))) {
                 return true;
             }
             bytes.resize(at + static_cast<std::size_t>(n));

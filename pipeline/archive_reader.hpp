@@ -2,6 +2,7 @@
 /// Reads the MIDI members of archives in place (libarchive): zip, 7z, rar, tar (+gz/bz2/xz/zstd), nested.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -16,12 +17,29 @@ bool is_archive_name(std::string_view name) noexcept;
 /// True when @p head (the first bytes of a file) starts like a Standard MIDI File or RIFF RMID.
 bool looks_like_midi(std::span<std::uint8_t const> head) noexcept;
 
-/// Limits that keep memory bounded whatever an archive holds.
+/**
+ * Limits that keep memory and work bounded whatever an archive holds. Archives are opened inside
+ * archives to any depth: what bounds a nested bomb is the bytes expanded per top-level archive.
+ */
 struct archive_limits
 {
     std::uint64_t max_member_bytes = std::uint64_t{64} << 20U;  ///< a larger member is refused (zip bombs)
-    std::uint64_t max_nested_bytes = std::uint64_t{256} << 20U; ///< an archive inside an archive is read into memory
-    int max_depth = 3;                                          ///< archives inside archives inside archives
+    /// The archives inside an archive are read into memory: together, those open at once stay below this.
+    std::uint64_t max_nested_bytes = std::uint64_t{256} << 20U;
+    /// Bytes decompressed from one top-level archive and the archives inside it; 0: 256 members of the
+    /// largest size allowed (16 GiB with the default 64 MiB), room for hundreds of thousands of MIDI files
+    /// while a nested zip bomb expands to petabytes. Reading stops there, with an error row for the archive.
+    std::uint64_t max_expanded_bytes = 0;
+
+    [[nodiscard]] std::uint64_t expanded_cap() const noexcept
+    {
+        if (max_expanded_bytes != 0) {
+            return max_expanded_bytes;
+        }
+        constexpr auto MAX = std::numeric_limits<std::uint64_t>::max();
+        return max_member_bytes > MAX / EXPANDED_MEMBERS ? MAX : max_member_bytes * EXPANDED_MEMBERS;
+    }
+    static constexpr std::uint64_t EXPANDED_MEMBERS = 256;
 };
 
 /// One member: a MIDI file (bytes filled), or something that could not be read (error set).
@@ -32,7 +50,7 @@ struct archive_member
     std::int64_t mtime_us = 0;
     std::vector<std::uint8_t> bytes;
     std::string error;             ///< one sentence; the member (or the archive, path = its path) failed
-    bool archive_failed = false;   ///< the error ends the archive (damaged, encrypted, unsupported)
+    bool archive_failed = false;   ///< the error ends the archive (damaged, encrypted, unsupported, too large)
 };
 
 /**
@@ -41,6 +59,11 @@ struct archive_member
  * do (a MIDI named .dat is found, a text named .mid is left to the parser);
  * everything else is skipped without being decompressed further than its
  * first bytes. Nothing is written to disk.
+ *
+ * Every member is accounted for: a warning or a damaged entry from libarchive is an error for
+ * that member (and the reading goes on); an error that ends the archive, or an archive by its
+ * first bytes that yields no entry at all, is an error for the archive. Either way the archive
+ * is not complete().
  */
 class archive_reader
 {
@@ -55,18 +78,22 @@ public:
     /// The next member or error; false when the archive is done.
     bool next(archive_member &out);
 
-    /// Read to the end without an error that ended it (or one of its nested archives).
+    /// Read to the end without an error (of a member, of the archive, or of one of its nested archives).
     [[nodiscard]] bool complete() const noexcept { return m_complete; }
 
 private:
     struct level;
     bool open_nested(archive_member &out, std::vector<std::uint8_t> data, std::string path);
     void fail_level(archive_member &out, std::string reason);
+    void fail_member(archive_member &out, std::string name, std::int64_t mtime_us, std::string reason);
+    void pop_level();
 
     archive_limits m_limits;
     std::vector<std::unique_ptr<level>> m_levels;
     std::string m_open_error; ///< reported by the first next()
     std::vector<std::uint8_t> m_scratch; ///< decompression buffer, reused
+    std::uint64_t m_expanded = 0;        ///< bytes decompressed so far, nested archives included
+    std::uint64_t m_nested_held = 0;     ///< bytes of the nested archives open now
     bool m_complete = true;
 };
 
