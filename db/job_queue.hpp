@@ -1,7 +1,7 @@
 #pragma once
 /// The analysis queue in PostgreSQL (table analysis_jobs): enqueue, claim, ack, retry, status.
 
-#include "pipeline/file_item.hpp"
+#include "db/stored_file.hpp"
 
 #include <pqxx/pqxx>
 
@@ -70,7 +70,7 @@ struct ack_result
  * still leased to this worker, marks them done, and sends @p failures back to the queue
  * (or to dead). Jobs whose lease was taken over meanwhile are left alone.
  */
-ack_result ack_jobs(pqxx::connection &cx, queue_settings const &settings, std::span<file_item const *const> analyzed,
+ack_result ack_jobs(pqxx::connection &cx, queue_settings const &settings, std::span<stored_file const *const> analyzed,
                     std::span<std::int64_t const> done_ids, std::span<job_failure const> failures);
 
 /// Enqueues analysis of the files whose analysis is missing or older than @p version

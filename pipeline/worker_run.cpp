@@ -2,8 +2,8 @@
 
 #include "analyzers/analysis.hpp"
 #include "db/connection_pool.hpp"
-#include "db/library_writer.hpp"
 #include "pipeline/archive_reader.hpp"
+#include "pipeline/row_encoder.hpp"
 #include "pipeline/stages.hpp"
 #include "smf/reader.hpp"
 #include "smf/text.hpp"
@@ -266,7 +266,7 @@ std::string do_job(claimed_job const &job, file_item &item)
         if (!parsed.file) {
             return path + ": " + parsed.error;
         }
-        item.hash = job.hash;
+        item.stored.hash = job.hash;
         item.analysis = analyze(*parsed.file);
         item.analyzed = true;
         encode_rows(item);
@@ -343,12 +343,12 @@ worker_summary run_worker(worker_options const &options, std::atomic<bool> &stop
         }};
         flow::function_node<job_batch *, flow::continue_msg> ack_node{g, flow::serial, [&](job_batch *raw) {
             std::unique_ptr<job_batch> b{raw};
-            std::vector<file_item const *> analyzed;
+            std::vector<stored_file const *> analyzed;
             std::vector<std::int64_t> done_ids;
             std::vector<job_failure> failures;
             for (std::size_t i = 0; i < b->jobs.size(); ++i) {
                 if (b->errors[i].empty()) {
-                    analyzed.push_back(b->items[i].get());
+                    analyzed.push_back(&b->items[i]->stored);
                     done_ids.push_back(b->jobs[i].id);
                 } else {
                     failures.push_back({b->jobs[i].id, b->errors[i]});

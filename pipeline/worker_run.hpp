@@ -1,6 +1,7 @@
 #pragma once
 /// `midilib worker`: takes analysis jobs from the queue in PostgreSQL, analyzes, writes, acks.
 
+#include "analyzers/analysis.hpp" // ANALYZER_VERSION: the version of the analyses a worker writes
 #include "db/job_queue.hpp"
 
 #include <atomic>
