@@ -2,7 +2,7 @@
 /// `midilib worker`: takes analysis jobs from the queue in PostgreSQL, analyzes, writes, acks.
 
 #include "analyzers/analysis.hpp" // ANALYZER_VERSION: the version of the analyses a worker writes
-#include "db/job_queue.hpp"
+#include "db/queue_types.hpp"
 
 #include <atomic>
 #include <cstddef>
