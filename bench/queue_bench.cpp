@@ -45,7 +45,7 @@ int main(int argc, char **argv)
                 auto cx = open_connection(conninfo, fmt::format("midilib.bench/W{}", w + 1));
                 queue_settings q;
                 q.owner = fmt::format("bench:{}", w);
-                std::vector<file_item const *> none;
+                std::vector<stored_file const *> none;
                 while (true) {
                     auto const claimed = claim_jobs(*cx, q, batch);
                     if (claimed.empty()) {

@@ -1,6 +1,7 @@
 #include "db/job_queue.hpp"
 
 #include "analyzers/analysis.hpp"
+#include "db/library_columns.hpp"
 #include "db/library_writer.hpp"
 #include "db/sql_text.hpp"
 
@@ -67,31 +68,16 @@ constexpr char const *STATUS =
 /// The ack: the analysis rows of the jobs still leased to this worker, and those jobs done.
 std::string const &ack_done_sql()
 {
-    static std::string const sql = [] {
-        auto const &cols = analysis_columns();
-        std::string excluded;
-        std::size_t start = 0;
-        while (start < cols.size()) {
-            auto end = cols.find(',', start);
-            if (end == std::string::npos) {
-                end = cols.size();
-            }
-            auto name = cols.substr(start, end - start);
-            name.erase(0, name.find_first_not_of(' '));
-            excluded += (excluded.empty() ? "" : ", ") + std::string{"EXCLUDED."} + name;
-            start = end + 1;
-        }
-        return fmt::format(
-            "WITH acked AS (UPDATE analysis_jobs SET state = 'done', finished_at = now(), lease_owner = NULL,"
-            " lease_expires = NULL, last_error = NULL"
-            " WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND state = 'running' RETURNING file_id),"
-            " written AS (INSERT INTO file_analysis (file_id, {0})"
-            " SELECT DISTINCT ON (x.file_id) x.file_id, {0} FROM (SELECT f.id AS file_id, s.* FROM stage_analysis s"
-            " JOIN midi_files f USING (hash)) x JOIN acked USING (file_id) ORDER BY x.file_id"
-            " ON CONFLICT (file_id) DO UPDATE SET ({0}, analyzed_at) = ({1}, now()) RETURNING 1)"
-            " SELECT (SELECT count(*) FROM acked), (SELECT count(*) FROM written)",
-            cols, excluded);
-    }();
+    static std::string const sql = fmt::format(
+        "WITH acked AS (UPDATE analysis_jobs SET state = 'done', finished_at = now(), lease_owner = NULL,"
+        " lease_expires = NULL, last_error = NULL"
+        " WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND state = 'running' RETURNING file_id),"
+        " written AS (INSERT INTO file_analysis (file_id, {0})"
+        " SELECT DISTINCT ON (x.file_id) x.file_id, {0} FROM (SELECT f.id AS file_id, s.* FROM stage_analysis s"
+        " JOIN midi_files f USING (hash)) x JOIN acked USING (file_id) ORDER BY x.file_id"
+        " ON CONFLICT (file_id) DO UPDATE SET ({0}, analyzed_at) = ({1}, now()) RETURNING 1)"
+        " SELECT (SELECT count(*) FROM acked), (SELECT count(*) FROM written)",
+        column_list(ANALYSIS_COLUMNS), column_list(ANALYSIS_COLUMNS, "EXCLUDED."));
     return sql;
 }
 
@@ -159,7 +145,7 @@ std::size_t renew_leases(pqxx::connection &cx, queue_settings const &settings)
     return static_cast<std::size_t>(r.affected_rows());
 }
 
-ack_result ack_jobs(pqxx::connection &cx, queue_settings const &settings, std::span<file_item const *const> analyzed,
+ack_result ack_jobs(pqxx::connection &cx, queue_settings const &settings, std::span<stored_file const *const> analyzed,
                     std::span<std::int64_t const> done_ids, std::span<job_failure const> failures)
 {
     ack_result result;

@@ -1,7 +1,7 @@
 #pragma once
 /// Writes batches of imported files into the library tables, and tells which paths are already there.
 
-#include "pipeline/file_item.hpp"
+#include "db/stored_file.hpp"
 
 #include <pqxx/pqxx>
 
@@ -21,13 +21,13 @@ struct batch_result
 };
 
 /**
- * Writes @p items in one transaction: COPY into the session's staging tables,
+ * Writes @p files in one transaction: COPY into the session's staging tables,
  * then insert new contents (ON CONFLICT on the hash, so concurrent importers
  * never duplicate a content), their paths and the errors. Retries the whole
  * batch on deadlock or serialization failure.
  * \throws pqxx::failure on any other database error (the batch is rolled back).
  */
-batch_result write_batch(pqxx::connection &cx, std::span<file_item *const> items);
+batch_result write_batch(pqxx::connection &cx, std::span<stored_file const *const> files);
 
 /// A file found on disk, before it is read.
 struct path_candidate
@@ -44,19 +44,8 @@ struct path_candidate
  */
 std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates);
 
-/**
- * Encodes @p item's rows as COPY text: file_row from its facts when it is parsed, analysis_row from
- * its analysis when it is analyzed; then frees the facts and the analysis. Called by whoever
- * produced them (the import's parse stage, a worker's job), so that write_batch() and
- * stage_analysis_rows() send the rows as they are.
- */
-void encode_rows(file_item &item);
-
-/// Fills the session's stage_analysis table (hash + analysis columns) with the analysis rows of @p items.
-void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<file_item const *const> items);
-
-/// The analysis columns of file_analysis (without file_id and analyzed_at), comma-separated.
-std::string const &analysis_columns();
+/// Fills the session's stage_analysis table with the analysis rows of @p files.
+void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<stored_file const *const> files);
 
 /**
  * After an import's last batch (migration 0009): merges the pending entries of the search

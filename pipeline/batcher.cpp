@@ -8,7 +8,8 @@ std::size_t estimated_row_bytes(file_item const &item) noexcept
 {
     // The content and analysis rows as encoded; the path or error row: the path twice (as
     // stored, and the bytes of a name that is not UTF-8), the reason, about 100 bytes of the rest.
-    return 100 + 2 * item.path.size() + item.error_reason.size() + item.file_row.size() + item.analysis_row.size();
+    auto const &row = item.stored;
+    return 100 + 2 * row.path.size() + row.error_reason.size() + row.file_row.size() + row.analysis_row.size();
 }
 
 std::optional<file_batch> batcher::add(file_item *item)

@@ -13,10 +13,9 @@ namespace midilib {
 /// A batch of files written in one transaction.
 using file_batch = std::shared_ptr<std::vector<file_item *>>;
 
-/// Rows per batch. Each batch costs a transaction, three COPYs and four statements
-/// (~2-5 ms); 250 rows make that ~20-30 % of the batch's time, while keeping a batch's
-/// rollback (and the work lost on a crash) small, and the files in flight few (see
-/// files_in_flight(): 1,500 / 250 imported as fast as 3,000 / 500, in less memory).
+/// Rows per batch. Each batch costs a transaction, three COPYs and four statements (~2-5 ms):
+/// 250 rows keep that a fraction of the batch's time, while a batch's rollback stays small, and
+/// so do the files in flight, (writers + 2) batches (files_in_flight()).
 constexpr std::size_t MAX_BATCH_ROWS = 250;
 
 /// Encoded bytes per batch. A few files with huge text (capped per file) or many warnings

@@ -3,8 +3,8 @@
 
 #include "analyzers/analysis.hpp"
 #include "analyzers/file_facts.hpp"
+#include "db/stored_file.hpp"
 
-#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -14,15 +14,6 @@
 #include <vector>
 
 namespace midilib {
-
-/// What became of a file on its way through the graph.
-enum class item_state : std::uint8_t {
-    pending,   ///< not yet parsed
-    parsed,    ///< facts extracted; becomes a midi_files row (unless its hash exists) and a path row
-    duplicate, ///< content already in the library: only a path row
-    failed,    ///< an import_errors row
-    stopped    ///< not read: the import was stopped first; the next run picks it up
-};
 
 /**
  * Tracks one archive whose members travel the graph, so that the archive is recorded
@@ -127,38 +118,18 @@ private:
 /// One file in flight. Items are pooled and reused: buffers keep their capacity.
 struct file_item
 {
-    std::string fs_path;       ///< path as the OS spells it (bytes), for opening the file
-    std::string path;          ///< absolute path as stored (valid UTF-8)
-    std::uint64_t size = 0;    ///< from stat
-    std::int64_t mtime_us = 0; ///< modification time, microseconds since the epoch
+    /// What the library gets: path, size, mtime, hash, state, and the encoded rows or the error.
+    /// The writer is handed a pointer to it, so the rows are written without a copy.
+    stored_file stored;
 
-    std::vector<std::uint8_t> bytes;    ///< file content; released after parsing
-    std::array<std::uint8_t, 16> hash{}; ///< XXH3-128, big-endian digest bytes
-
-    item_state state = item_state::pending;
-    file_facts facts;          ///< valid when state == parsed, until encode_rows() turns it into file_row
-    bool analyzed = false;     ///< analysis is valid (parsed, and the import analyzes), then analysis_row
+    std::vector<std::uint8_t> bytes; ///< file content; released after parsing
+    file_facts facts;                ///< valid when parsed, until encode_rows() turns it into stored.file_row
+    bool analyzed = false;           ///< analysis is valid (parsed, and the import analyzes), until encoded
     analysis_result analysis;
-    /// The midi_files and file_analysis rows in COPY text (encode_rows(), db/library_writer.hpp),
-    /// encoded as soon as the facts and the analysis exist, which are then freed: the item waits
-    /// for its batch's commit holding one string of a few hundred bytes for each row, and the
-    /// writer (or a worker's ack) sends them as they are.
-    std::string file_row;
-    std::string analysis_row;
-    char const *error_stage = ""; ///< when failed: "scan", "read", "parse", ...
-    std::string error_reason;  ///< when failed: one sentence
 
     bool preloaded = false;    ///< bytes came out of an archive: nothing to read from disk
     std::uint64_t budgeted = 0; ///< bytes held against the archive byte_budget until parsed
     std::shared_ptr<archive_progress> archive; ///< the archive this member came from
-
-    /// Marks the item failed at @p stage with @p reason.
-    void fail(char const *stage, std::string reason)
-    {
-        state = item_state::failed;
-        error_stage = stage;
-        error_reason = std::move(reason);
-    }
 };
 
 } // namespace midilib

@@ -145,14 +145,14 @@ void file_source::next_member()
         return;
     }
     auto *item = m_items.acquire();
-    item->path = path_to_utf8(member.path);
-    item->fs_path = member.path;
-    item->size = member.size;
-    item->mtime_us = member.mtime_us;
+    item->stored.path = path_to_utf8(member.path);
+    item->stored.fs_path = member.path;
+    item->stored.size = member.size;
+    item->stored.mtime_us = member.mtime_us;
     ++m_stats.scanned;
     if (!member.error.empty()) {
-        item->fail("archive", std::move(member.error));
-        spdlog::warn("{}: archive: {}", item->path, item->error_reason);
+        item->stored.fail("archive", std::move(member.error));
+        spdlog::warn("{}: archive: {}", item->stored.path, item->stored.error_reason);
     } else {
         m_archive_bytes.acquire(member.bytes.size(), [this] { return m_stop.load(); });
         item->budgeted = member.bytes.size();
@@ -196,10 +196,10 @@ file_item *file_source::operator()(tbb::flow_control &fc)
     }
     auto &found = m_to_read.front();
     auto *item = m_items.acquire();
-    item->fs_path = std::move(found.fs_path);
-    item->path = std::move(found.file.path);
-    item->size = found.file.size;
-    item->mtime_us = found.file.mtime_us;
+    item->stored.fs_path = std::move(found.fs_path);
+    item->stored.path = std::move(found.file.path);
+    item->stored.size = found.file.size;
+    item->stored.mtime_us = found.file.mtime_us;
     m_to_read.pop_front();
     return item;
 }
@@ -246,10 +246,10 @@ file_source::chunk file_source::walk_chunk()
         if (!m_entry.error.empty()) {
             ++m_stats.scanned;
             auto *item = m_items.acquire();
-            item->fs_path = std::move(m_entry.fs_path);
-            item->path = path_to_utf8(item->fs_path);
-            item->fail("scan", m_entry.error);
-            spdlog::warn("{}: scan: {}", item->path, m_entry.error);
+            item->stored.fs_path = std::move(m_entry.fs_path);
+            item->stored.path = path_to_utf8(item->stored.fs_path);
+            item->stored.fail("scan", m_entry.error);
+            spdlog::warn("{}: scan: {}", item->stored.path, m_entry.error);
             m_ready.push_back(item); // unknown size/mtime: always reported, never skipped
             continue;
         }

@@ -4,6 +4,8 @@
 
 #include <malloc.h>
 
+#include <vector>
+
 namespace midilib {
 
 namespace flow = tbb::flow;
@@ -14,7 +16,7 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
   m_limiter(m_graph, files_in_flight(ctx.pool.size())),
   m_route(m_graph, flow::unlimited,
           [](file_item *item, route_node_type::output_ports_type &out) {
-              if (item->size >= HEAVY_FILE_BYTES) {
+              if (item->stored.size >= HEAVY_FILE_BYTES) {
                   std::get<1>(out).try_put(item); // not read yet: its bytes wait for the serial node
               } else {
                   std::get<0>(out).try_put(item);
@@ -68,7 +70,7 @@ void import_graph::run()
 file_item *import_graph::read(file_item *item)
 {
     if (m_ctx.stop) {
-        item->state = item_state::stopped; // Ctrl-C: finish what is read, read nothing more
+        item->stored.state = file_state::stopped; // Ctrl-C: finish what is read, read nothing more
     }
     read_stage(*item);
     return item;
@@ -86,12 +88,17 @@ file_item *import_graph::parse(file_item *item)
 
 std::size_t import_graph::write(file_batch const &batch)
 {
+    std::vector<stored_file const *> rows; // the db's part of each item, written where it is
+    rows.reserve(batch->size());
+    for (auto const *item : *batch) {
+        rows.push_back(&item->stored);
+    }
     batch_result result;
     {
         auto cx = m_ctx.pool.acquire();
-        result = write_batch(*cx, *batch);
+        result = write_batch(*cx, rows);
         for (auto *item : *batch) {
-            if (item->archive && item->archive->member_done(item->state != item_state::stopped)) {
+            if (item->archive && item->archive->member_done(item->stored.state != file_state::stopped)) {
                 record_archive(*cx, {item->archive->path, item->archive->size, item->archive->mtime_us},
                                item->archive->members());
             }
@@ -103,10 +110,10 @@ std::size_t import_graph::write(file_batch const &batch)
     m_ctx.stats.failed += result.failed;
     ++m_ctx.stats.batches;
     for (auto *item : *batch) {
-        if (item->state == item_state::stopped) {
+        if (item->stored.state == file_state::stopped) {
             ++m_ctx.stats.stopped;
         } else {
-            m_ctx.stats.bytes_read += item->size;
+            m_ctx.stats.bytes_read += item->stored.size;
         }
         m_ctx.items.release(item);
     }

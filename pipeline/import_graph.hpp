@@ -18,29 +18,17 @@
 namespace midilib {
 
 /// Files between the source and a committed batch, for @p writers connections: a batch being
-/// written on each, one filling, and one batch's worth being read and parsed, so the writers
-/// never wait for a batch to fill. Each item in flight holds its encoded rows (file bytes, facts
-/// and analysis are freed after parsing), one to a few KiB, so this sets most of the import's
-/// memory, and how much it varies with the files' contents; it depends on the writers, never on
-/// the corpus. Measured on generated libraries (2 cores, 2 writers, peak RSS of `midilib import`):
-/// 1,000 files in flight (batches of 250) peak at 24.3-24.6 MB for 10,000 files, 26.3-26.5 MB for
-/// 100,000 and 26.4 MB for 1,000,000 (7-9 % above 10,000), against 24.7-26.1, 27.5-28.3 and
-/// 27.9-28.9 MB with the fixed 1,500 used before, in the same time (100,000 files: 17.9-18.7 s
-/// against 16.6-18.8 s). 1,000 in batches of 125 took 19.0-19.8 s: a transaction per 125 files.
+/// written on each, one filling, and one being read and parsed, so the writers never wait for a
+/// batch to fill. Each holds its encoded rows, so this bounds most of the import's memory
+/// whatever the corpus size.
 constexpr std::size_t files_in_flight(std::size_t writers) noexcept
 {
     return (writers + 2) * MAX_BATCH_ROWS;
 }
 
-/// Files at least this large are read, hashed, parsed and analyzed one at a time, in their own
-/// serial node, which they enter before they are read. Analysis holds a few times the file's size
-/// while it runs (its note list), and heaptrack found two kinds of peak that grow with the corpus:
-/// two large note lists at once (2.9 + 2.0 MB, when large files were analyzed in parallel), and,
-/// once they were serial, the bytes of every large file read while the serial node was busy
-/// (18 MB queued for 60 files of 300 KB). Routing by the size from stat, before the read, keeps
-/// one large file in memory at a time: importing 221 files of 200-300 KB peaked at 81.5 MB before,
-/// 25.9 MB after, in the same time. 0.5 % of the generated library's files are this large;
-/// small files keep the other cores busy.
+/// Files at least this large (about 0.5 % of a library) go through a serial node that reads, hashes,
+/// parses and analyzes them one at a time: analysis holds a few times a file's size, so memory peaks
+/// with one large file, not several, while the small files keep the other cores busy.
 constexpr std::size_t HEAVY_FILE_BYTES = 64 * 1024;
 
 /// What the stages share.

@@ -2,6 +2,7 @@
 
 #include "db/connection_pool.hpp"
 #include "db/library_writer.hpp"
+#include "pipeline/arena.hpp"
 #include "pipeline/batcher.hpp"
 #include "pipeline/file_source.hpp"
 #include "pipeline/import_graph.hpp"
@@ -10,8 +11,6 @@
 #include "pipeline/progress.hpp"
 #include "pipeline/stages.hpp"
 
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/task_arena.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -23,26 +22,89 @@ namespace midilib {
 
 namespace {
 
+double seconds_since(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 /// Archive members decompressed and not yet parsed, at most (besides one larger member).
 /// 32 MiB keeps the parsers fed (thousands of typical members) at a fixed memory cost.
 constexpr std::uint64_t MAX_ARCHIVE_BYTES_IN_FLIGHT = std::uint64_t{32} << 20U;
 
-/// Starts the look-ahead count that gives the progress line its ETA (a second walk of the
-/// folders, so only when the line is shown).
-std::thread start_counting(std::vector<std::filesystem::path> const &roots, import_stats &stats,
-                           std::atomic<bool> const &stop)
+std::size_t core_count() noexcept
 {
-    return std::thread{[&roots, &stats, &stop] {
-        stats.expected = count_files(roots, stop);
-        stats.expected_final = true;
-    }};
+    return std::max(1U, std::thread::hardware_concurrency());
 }
 
-void finish_counting(std::thread &counter, std::atomic<bool> &stop)
+/**
+ * The progress line, when shown, and the look-ahead count that gives it its ETA (a second walk of
+ * the folders, on a thread of its own, so only when the line is shown). Destroyed, it stops the
+ * count, then draws the final line.
+ */
+class progress_display
 {
-    stop = true;
-    if (counter.joinable()) {
-        counter.join();
+public:
+    progress_display(std::vector<std::filesystem::path> const &roots, import_stats &stats, bool shown)
+    {
+        if (shown) {
+            m_counter = std::thread{[&roots, &stats, this] {
+                stats.expected = count_files(roots, m_counting_stop);
+                stats.expected_final = true;
+            }};
+            m_line.emplace(stats);
+        }
+    }
+    progress_display(progress_display const &) = delete;
+    progress_display &operator=(progress_display const &) = delete;
+    progress_display(progress_display &&) = delete;
+    progress_display &operator=(progress_display &&) = delete;
+    ~progress_display()
+    {
+        m_counting_stop = true;
+        if (m_counter.joinable()) {
+            m_counter.join();
+        }
+        m_line.reset();
+    }
+
+private:
+    std::atomic<bool> m_counting_stop{false};
+    std::thread m_counter;
+    std::optional<progress_line> m_line;
+};
+
+/// Runs the graph over the files @p source finds, if there is one to import: a re-run with nothing
+/// new walks the folders on this thread alone, without worker threads spinning beside it.
+void run_graph(connection_pool &pool, item_pool &items, import_stats &stats, file_source &source,
+               std::atomic<bool> const &stop, byte_budget &archive_bytes, bool analyze)
+{
+    if (!source.has_work()) {
+        return;
+    }
+    known_hashes hashes;
+    batcher batches;
+    std::size_t const readers = core_count();
+    // Writers block on the network, so the arena has a thread per core plus one per writer: CPU
+    // stages keep every core busy while COPYs are in flight.
+    run_in_arena(readers + pool.size(), [&] {
+        import_graph graph{{pool, items, stats, hashes, batches, source, stop, archive_bytes, analyze}, readers};
+        graph.run();
+    });
+}
+
+/// After the last batch: tidies the search indexes up when the import changed the library.
+void finish_library(connection_pool &pool, import_stats const &stats)
+{
+    auto const changed = stats.imported.load() + stats.duplicates.load();
+    if (changed == 0) {
+        return;
+    }
+    try {
+        auto const t0 = std::chrono::steady_clock::now();
+        finish_import(*pool.acquire(), changed);
+        spdlog::debug("import: search indexes merged and statistics checked in {:.3f} s", seconds_since(t0));
+    } catch (std::exception const &e) { // the rows are committed: searches are slower until autovacuum
+        spdlog::warn("import: the search indexes were not tidied up after the import: {}", e.what());
     }
 }
 
@@ -89,58 +151,19 @@ import_summary run_import(import_options const &options, std::atomic<bool> &stop
     auto const start = std::chrono::steady_clock::now();
     spdlog::trace("import: start");
     auto const roots = normalize_roots(options.paths);
-    std::size_t const writers = options.connections > 0 ? options.connections : default_connections();
-    std::size_t const cores = std::max(1U, std::thread::hardware_concurrency());
-
-    connection_pool pool{options.conninfo, writers, "import"};
+    connection_pool pool{options.conninfo, options.connections > 0 ? options.connections : default_connections(),
+                         "import"};
     import_stats stats;
     item_pool items;
-    known_hashes hashes;
-    batcher batches;
     byte_budget archive_bytes{MAX_ARCHIVE_BYTES_IN_FLIGHT};
     file_source source{roots, pool, items, stats, stop, archive_bytes, options.archives};
-
-    std::atomic<bool> counting_stop{false};
-    std::thread counter;
-    std::optional<progress_line> progress;
-    if (options.progress) {
-        counter = start_counting(roots, stats, counting_stop);
-        progress.emplace(stats);
+    {
+        progress_display const progress{roots, stats, options.progress};
+        run_graph(pool, items, stats, source, stop, archive_bytes, options.analyze);
     }
-
-    try {
-        // The graph starts with the first file to import: a re-run with nothing new walks
-        // the folders on this thread alone, without worker threads spinning beside it.
-        if (source.has_work()) {
-            // Writers block on the network, so the arena has a thread per core plus one per
-            // writer: CPU stages keep every core busy while COPYs are in flight.
-            std::size_t const threads = cores + writers;
-            tbb::global_control parallelism{tbb::global_control::max_allowed_parallelism, threads};
-            tbb::task_arena arena{static_cast<int>(threads)};
-            arena.execute([&] {
-                import_graph graph{{pool, items, stats, hashes, batches, source, stop, archive_bytes, options.analyze}, cores};
-                graph.run();
-            });
-        }
-    } catch (...) {
-        finish_counting(counter, counting_stop);
-        throw;
-    }
-    finish_counting(counter, counting_stop);
-    progress.reset();
-    if (auto const changed = stats.imported.load() + stats.duplicates.load(); changed > 0) {
-        try {
-            auto const t0 = std::chrono::steady_clock::now();
-            finish_import(*pool.acquire(), changed);
-            spdlog::debug("import: search indexes merged and statistics checked in {:.3f} s",
-                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        } catch (std::exception const &e) { // the rows are committed: searches are slower until autovacuum
-            spdlog::warn("import: the search indexes were not tidied up after the import: {}", e.what());
-        }
-    }
-    double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    finish_library(pool, stats);
     spdlog::debug("import: {} item objects, {} batches", items.created(), stats.batches.load());
-    return summarize(stats, seconds, stop.load());
+    return summarize(stats, seconds_since(start), stop.load());
 }
 
 } // namespace midilib

@@ -15,19 +15,19 @@ file_item *item_pool::acquire()
 
 void item_pool::release(file_item *item) noexcept
 {
-    item->fs_path.clear();
-    item->path.clear();
-    item->size = 0;
-    item->mtime_us = 0;
+    item->stored.fs_path.clear();
+    item->stored.path.clear();
+    item->stored.size = 0;
+    item->stored.mtime_us = 0;
     std::vector<std::uint8_t>{}.swap(item->bytes);
-    item->state = item_state::pending;
+    item->stored.state = file_state::pending;
     item->facts = file_facts{};
     item->analyzed = false;
     item->analysis = analysis_result{};
-    std::string{}.swap(item->file_row); // freed, not kept: a pooled item would keep its largest row
-    std::string{}.swap(item->analysis_row);
-    item->error_stage = "";
-    item->error_reason.clear();
+    std::string{}.swap(item->stored.file_row); // freed, not kept: a pooled item would keep its largest row
+    std::string{}.swap(item->stored.analysis_row);
+    item->stored.error_stage = "";
+    item->stored.error_reason.clear();
     item->preloaded = false;
     item->budgeted = 0;
     item->archive.reset();

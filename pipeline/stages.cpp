@@ -1,7 +1,7 @@
 #include "pipeline/stages.hpp"
 
 #include "analyzers/file_facts.hpp"
-#include "db/library_writer.hpp"
+#include "pipeline/row_encoder.hpp"
 #include "smf/reader.hpp"
 
 #include <fmt/format.h>
@@ -29,7 +29,7 @@ std::size_t slot_of(known_hashes::hash const &h)
 
 void log_failure(file_item const &item)
 {
-    spdlog::warn("{}: {}: {}", item.path, item.error_stage, item.error_reason);
+    spdlog::warn("{}: {}: {}", item.stored.path, item.stored.error_stage, item.stored.error_reason);
 }
 
 } // namespace
@@ -83,38 +83,38 @@ std::array<std::uint8_t, 16> content_hash(std::span<std::uint8_t const> bytes)
 
 void read_stage(file_item &item)
 {
-    if (item.state != item_state::pending || item.preloaded) {
+    if (item.stored.state != file_state::pending || item.preloaded) {
         return;
     }
     std::string error;
-    if (!read_file(item.fs_path, item.bytes, error)) {
-        item.fail("read", std::move(error));
+    if (!read_file(item.stored.fs_path, item.bytes, error)) {
+        item.stored.fail("read", std::move(error));
         log_failure(item);
         return;
     }
-    item.size = item.bytes.size(); // hash and store what was read
+    item.stored.size = item.bytes.size(); // hash and store what was read
 }
 
 void hash_stage(file_item &item, known_hashes const &known)
 {
-    if (item.state != item_state::pending) {
+    if (item.stored.state != file_state::pending) {
         return;
     }
-    item.hash = content_hash(item.bytes);
-    if (known.contains(item.hash)) {
-        item.state = item_state::duplicate;
+    item.stored.hash = content_hash(item.bytes);
+    if (known.contains(item.stored.hash)) {
+        item.stored.state = file_state::duplicate;
         std::vector<std::uint8_t>{}.swap(item.bytes); // freed, not kept: see parse_stage
     }
 }
 
 void parse_stage(file_item &item, bool analyze_too)
 {
-    if (item.state != item_state::pending) {
+    if (item.stored.state != file_state::pending) {
         return;
     }
     auto result = read_smf(item.bytes);
     if (!result.file) {
-        item.fail("parse", result.error);
+        item.stored.fail("parse", result.error);
         log_failure(item);
     } else {
         tempo_map const map{*result.file}; // one pass over the events, shared by facts and analysis
@@ -123,7 +123,7 @@ void parse_stage(file_item &item, bool analyze_too)
             item.analysis = analyze(*result.file, map, item.facts.note_count); // the count sizes the note array
             item.analyzed = true;
         }
-        item.state = item_state::parsed;
+        item.stored.state = file_state::parsed;
         encode_rows(item);
     }
     // Freed, not kept for the item's next file: thousands of items wait in batches, and each
@@ -144,8 +144,8 @@ void known_hashes::add_committed(std::span<file_item *const> items)
 {
     std::unique_lock lock{m_mutex};
     for (auto const *item : items) {
-        if (item->state == item_state::parsed) {
-            m_slots[slot_of(item->hash) % SLOTS] = item->hash;
+        if (item->stored.state == file_state::parsed) {
+            m_slots[slot_of(item->stored.hash) % SLOTS] = item->stored.hash;
         }
     }
 }

@@ -1,7 +1,7 @@
 #pragma once
 /// `midilib worker`: takes analysis jobs from the queue in PostgreSQL, analyzes, writes, acks.
 
-#include "db/job_queue.hpp"
+#include "db/queue_types.hpp"
 
 #include <atomic>
 #include <cstddef>
