@@ -7,7 +7,7 @@ PACKAGES=(
     build-essential cmake pkg-config git
     libpqxx-dev libpq-dev libtbb-dev libspdlog-dev libfmt-dev libsmf-dev libxxhash-dev
     libcli11-dev nlohmann-json3-dev libarchive-dev
-    libgtest-dev googletest libbenchmark-dev
+    libgtest-dev googletest libbenchmark-dev clang-format clang-tidy
     zip libarchive-tools python3-mido python3-psycopg2
     postgresql-15 postgresql-client-15 postgresql-common
     "$@"

@@ -2,6 +2,8 @@
 // files; damaged, encrypted and oversized members are error rows; unchanged archives are skipped.
 // The archives are built here with the Debian tools (zip, bsdtar from libarchive-tools, tar).
 
+#include "tests/common/library_fingerprint.hpp"
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -22,22 +24,12 @@ constexpr char const *SOURCE_FOLDER = "jazz-soft-test-midi-files";
 nlohmann::json import_json(temp_database const &db, std::vector<std::string> const &paths,
                            std::vector<std::string> const &extra = {})
 {
-    std::vector<std::string> args{midilib_binary().string(), "-q", "--db", db.conninfo(), "import", "--json"};
+    std::vector<std::string> args{"import", "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), paths.begin(), paths.end());
-    auto const [code, out] = run(args);
+    auto const [code, out] = run_midilib(db.conninfo(), args);
     EXPECT_EQ(code, 0) << out;
     return nlohmann::json::parse(out);
-}
-
-/// Every content row with its facts, without ids and times: equal for equal imports.
-std::string contents_fingerprint(temp_database const &db)
-{
-    return db.scalar<std::string>(
-        "SELECT md5(string_agg(row(hash, size_bytes, format, track_count, declared_tracks, division, ppq,"
-        " duration_ticks, duration_seconds, tempo_mean_bpm, time_signatures, key_signatures, note_count,"
-        " channels_used, programs, track_names, texts, lyrics, warnings)::text, ',' ORDER BY hash))"
-        " FROM midi_files");
 }
 
 /// Relative paths of the stored paths under @p prefix (loose folder, or "archive!/").
@@ -95,8 +87,7 @@ TEST_F(archive_test, every_format_gives_the_rows_of_the_loose_files)
 
         // `midilib show` names the archive a member was found in.
         auto const id = db.scalar<long>("SELECT min(file_id) FROM midi_file_paths");
-        auto const [code, out] = run({midilib_binary().string(), "-q", "--db", db.conninfo(), "show", "--json",
-                                      std::to_string(id)});
+        auto const [code, out] = run_midilib(db.conninfo(), {"show", "--json", std::to_string(id)});
         ASSERT_EQ(code, 0) << out;
         auto const shown = nlohmann::json::parse(out);
         EXPECT_EQ(shown["id"], std::to_string(id));

@@ -1,5 +1,7 @@
 // Import under concurrency and crashes: two importers at once, SIGKILL half-way.
 
+#include "tests/common/library_fingerprint.hpp"
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -8,34 +10,17 @@
 
 #include <csignal>
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 namespace midilib::testing {
 namespace {
 
+/// `midilib -q --db <db> import --no-progress <extra...> <corpus>`.
 std::vector<std::string> import_command(temp_database const &db, std::vector<std::string> extra = {})
 {
-    std::vector<std::string> args{midilib_binary().string(), "-q", "--db", db.conninfo(), "import", "--no-progress"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back(corpus_dir().string());
-    return args;
-}
-
-/// (path, hash) of every stored path, sorted: what a user can find in the library.
-std::string library_fingerprint(temp_database const &db)
-{
-    return db.scalar<std::string>(
-        "SELECT md5(coalesce(string_agg(p.path || ':' || encode(f.hash, 'hex'), ',' ORDER BY p.path), ''))"
-        " FROM midi_file_paths p JOIN midi_files f ON f.id = p.file_id");
-}
-
-std::string errors_fingerprint(temp_database const &db)
-{
-    return db.scalar<std::string>(
-        "SELECT md5(coalesce(string_agg(path || ':' || stage || ':' || reason, ',' ORDER BY path), ''))"
-        " FROM import_errors");
+    extra.insert(extra.begin(), {"import", "--no-progress"});
+    extra.push_back(corpus_dir().string());
+    return midilib_command(db.conninfo(), extra);
 }
 
 class concurrency_test : public ::testing::Test
@@ -62,7 +47,7 @@ TEST_F(concurrency_test, two_importers_at_once_store_each_content_once)
     EXPECT_EQ(wait_for(b), 0);
     EXPECT_EQ(db.count_rows("midi_files"), db.scalar<long>("SELECT count(DISTINCT hash) FROM midi_files"));
     EXPECT_EQ(db.count_rows("midi_files"), reference.count_rows("midi_files"));
-    EXPECT_EQ(library_fingerprint(db), library_fingerprint(reference));
+    EXPECT_EQ(paths_fingerprint(db), paths_fingerprint(reference));
     EXPECT_EQ(errors_fingerprint(db), errors_fingerprint(reference));
 }
 
@@ -78,8 +63,7 @@ TEST_F(concurrency_test, three_importers_of_copies_keep_every_path_in_the_search
     }
     temp_database db;
     auto importer = [&](char const *copy) {
-        return std::vector<std::string>{midilib_binary().string(), "-q", "--db", db.conninfo(), "import",
-                                        "--no-progress", (dir.path() / copy).string()};
+        return midilib_command(db.conninfo(), {"import", "--no-progress", (dir.path() / copy).string()});
     };
     auto const a = spawn(importer("alpha"));
     auto const b = spawn(importer("beta"));
@@ -119,7 +103,7 @@ TEST_F(concurrency_test, sigkill_then_rerun_equals_clean_run)
 
     ASSERT_EQ(run(import_command(db)).first, 0);
     EXPECT_EQ(db.count_rows("midi_files"), reference.count_rows("midi_files"));
-    EXPECT_EQ(library_fingerprint(db), library_fingerprint(reference));
+    EXPECT_EQ(paths_fingerprint(db), paths_fingerprint(reference));
     EXPECT_EQ(errors_fingerprint(db), errors_fingerprint(reference));
 }
 
@@ -135,8 +119,7 @@ TEST_F(concurrency_test, sigint_commits_what_is_in_flight_and_rerun_completes)
     wait_until([&] { return db.count_rows("midi_file_paths") > 0; }); // the first batch is committed
     ::kill(victim.pid, SIGINT);
     int const code = wait_for(victim);
-    std::ifstream out_file{victim.stdout_file};
-    std::string const out{std::istreambuf_iterator<char>{out_file}, {}};
+    std::string const out = stdout_of(victim);
     if (code == 0) {
         GTEST_SKIP() << "the import finished before the signal arrived";
     }
@@ -151,7 +134,7 @@ TEST_F(concurrency_test, sigint_commits_what_is_in_flight_and_rerun_completes)
     std::cout << "stopped with " << reported << " files committed, " << summary["stopped"] << " left unread\n";
 
     ASSERT_EQ(run(import_command(db)).first, 0);
-    EXPECT_EQ(library_fingerprint(db), library_fingerprint(reference));
+    EXPECT_EQ(paths_fingerprint(db), paths_fingerprint(reference));
     EXPECT_EQ(errors_fingerprint(db), errors_fingerprint(reference));
 }
 

@@ -8,6 +8,7 @@
 #include "db/library_search.hpp"
 #include "pipeline/stages.hpp"
 #include "smf/text.hpp"
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -15,9 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,8 +36,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char **environ;
 
 namespace midilib::testing {
 namespace {
@@ -74,55 +71,6 @@ bool valid_utf8(std::string const &s)
            is_valid_utf8({reinterpret_cast<std::uint8_t const *>(s.data()), s.size()});
 }
 
-/// What a command answered.
-struct answer
-{
-    int code = -1;
-    std::string out;
-    std::string err;
-    double seconds = 0;
-};
-
-/// Runs @p args (args[0] looked up in PATH) with stdout and stderr captured.
-answer run_captured(std::vector<std::string> const &args)
-{
-    char out_name[] = "/tmp/midilib-hostile-out-XXXXXX";
-    char err_name[] = "/tmp/midilib-hostile-err-XXXXXX";
-    int const out_fd = ::mkstemp(out_name);
-    int const err_fd = ::mkstemp(err_name);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-    std::vector<char *> argv;
-    for (auto const &a : args) {
-        argv.push_back(const_cast<char *>(a.c_str()));
-    }
-    argv.push_back(nullptr);
-    auto const start = steady_clock::now();
-    pid_t pid = -1;
-    int const rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out_fd);
-    ::close(err_fd);
-    answer a;
-    if (rc == 0) {
-        int status = 0;
-        while (::waitpid(pid, &status, 0) < 0) {
-        }
-        a.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    a.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
-    a.out = read_bytes(out_name);
-    a.err = read_bytes(err_name);
-    ::unlink(out_name);
-    ::unlink(err_name);
-    if (rc != 0) {
-        throw std::system_error{rc, std::generic_category(), "posix_spawnp " + args[0]};
-    }
-    return a;
-}
-
 std::string describe(std::vector<std::string> const &args)
 {
     std::string d;
@@ -133,7 +81,7 @@ std::string describe(std::vector<std::string> const &args)
 }
 
 /// midilib's own errors: exit 1 and one line "error: ..." naming @p topic.
-void expect_clear_error(answer const &a, std::string const &topic, std::string const &context)
+void expect_clear_error(finished const &a, std::string const &topic, std::string const &context)
 {
     EXPECT_EQ(a.code, 1) << context << "\nstderr: " << a.err;
     EXPECT_TRUE(a.err.starts_with("error: ")) << context << "\nstderr: " << a.err;
@@ -181,9 +129,7 @@ protected:
         ::mkfifo((files / "fifo.mid").c_str(), 0600);         // must not block the walk
         fs::create_directory_symlink(files, files / "loop");  // a symlink loop
         s_before = snapshot(files);
-        s_import_code = run({"timeout", "120", midilib_binary().string(), "-q", "--db", s_db->conninfo(), "import",
-                             files.string()})
-                            .first;
+        s_import_code = run(with_timeout(120, midilib_command(s_db->conninfo(), {"import", files.string()}))).first;
     }
     static void TearDownTestSuite()
     {
@@ -199,10 +145,9 @@ protected:
         }
     }
 
-    static answer cli(std::vector<std::string> args)
+    static finished cli(std::vector<std::string> args)
     {
-        args.insert(args.begin(), {"timeout", "60", midilib_binary().string(), "-q", "--db", s_db->conninfo()});
-        return run_captured(args);
+        return run_captured(with_timeout(60, midilib_command(s_db->conninfo(), args)));
     }
 
     /// The library as imported: every table still there with its rows.
@@ -517,7 +462,8 @@ std::optional<std::vector<std::string>> unprivileged(std::string const &conninfo
     }
     std::vector<std::string> const drop{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
     auto probe = drop;
-    probe.insert(probe.end(), {"timeout", "30", midilib_binary().string(), "-q", "--db", conninfo, "status"});
+    auto const status = with_timeout(30, midilib_command(conninfo, {"status"}));
+    probe.insert(probe.end(), status.begin(), status.end());
     try {
         if (run_captured(probe).code == 0) {
             return drop;
@@ -567,8 +513,10 @@ TEST(hostile_import, paths_that_are_not_files_neither_hang_nor_stop_the_import)
     }
     auto const import = [&](std::vector<std::string> const &paths) {
         auto args = user.value_or(std::vector<std::string>{});
-        args.insert(args.end(), {"timeout", "60", midilib_binary().string(), "-q", "--db", db.conninfo(), "import"});
-        args.insert(args.end(), paths.begin(), paths.end());
+        std::vector<std::string> command{"import"};
+        command.insert(command.end(), paths.begin(), paths.end());
+        auto const timed = with_timeout(60, midilib_command(db.conninfo(), command));
+        args.insert(args.end(), timed.begin(), timed.end());
         return run_captured(args);
     };
     auto const errors_for = [&](std::string const &path) {

@@ -2,8 +2,8 @@
 
 #include "pipeline/file_source.hpp"
 #include "pipeline/import_run.hpp"
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
-#include "tests/common/process.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -187,8 +187,8 @@ TEST_F(import_test, bad_files_are_rows_not_crashes)
 // `midilib import --json` prints one JSON object whose counts add up.
 TEST_F(import_test, cli_json_summary)
 {
-    auto const [code, out] =
-        run({midilib_binary().string(), "--db", m_db.conninfo(), "import", "--json", (corpus_dir() / "music21-testPrimitive").string()});
+    auto const [code, out] = run_midilib(
+        m_db.conninfo(), {"import", "--json", (corpus_dir() / "music21-testPrimitive").string()}, verbosity::normal);
     ASSERT_EQ(code, 0) << out;
     auto const j = nlohmann::json::parse(out);
     EXPECT_EQ(j["scanned"].get<int>(), 19);
@@ -202,8 +202,8 @@ TEST_F(import_test, cli_json_summary)
 TEST(import_cli, unreachable_database_fails_clearly)
 {
     temp_dir dir;
-    auto const [code, out] = run({midilib_binary().string(), "--db", "host=/nonexistent-socket-dir dbname=x",
-                                  "import", dir.path().string()});
+    auto const [code, out] =
+        run_midilib("host=/nonexistent-socket-dir dbname=x", {"import", dir.path().string()}, verbosity::normal);
     EXPECT_EQ(code, 1);
 }
 

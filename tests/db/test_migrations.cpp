@@ -1,6 +1,7 @@
 // Migrations: applied once, recorded, and a newer database is refused.
 
 #include "db/migrator.hpp"
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -34,7 +35,7 @@ TEST(migrations, applied_once_and_recorded)
 TEST(migrations, contents_without_search_rows_get_them)
 {
     temp_database db;
-    auto const imported = run({midilib_binary().string(), "-q", "--db", db.conninfo(), "import", MIDILIB_SOURCE_DIR "/samples"});
+    auto const imported = run_midilib(db.conninfo(), {"import", MIDILIB_SOURCE_DIR "/samples"});
     ASSERT_EQ(imported.first, 0) << imported.second;
     long const files = db.count_rows("midi_files");
     ASSERT_GT(files, 0);
@@ -42,7 +43,7 @@ TEST(migrations, contents_without_search_rows_get_them)
     db.exec("DELETE FROM schema_migrations WHERE version = 12");
     ASSERT_EQ(db.count_rows("file_search"), 0);
     // Every command applies pending migrations first: the user's next search upgrades the library.
-    auto const [code, out] = run({midilib_binary().string(), "--db", db.conninfo(), "search", "--json", "funk"});
+    auto const [code, out] = run_midilib(db.conninfo(), {"search", "--json", "funk"}, verbosity::normal);
     ASSERT_EQ(code, 0) << out;
     EXPECT_EQ(db.count_rows("schema_migrations", "version = 12"), 1);
     EXPECT_NE(out.find("funk_95_fill_4-4.mid"), std::string::npos) << out;
@@ -57,7 +58,7 @@ TEST(migrations, concurrent_migrate_applies_each_once)
     db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
     std::vector<child> children;
     for (int i = 0; i < 4; ++i) {
-        children.push_back(spawn({midilib_binary().string(), "-q", "--db", db.conninfo(), "migrate"}));
+        children.push_back(spawn_midilib(db.conninfo(), {"migrate"}));
     }
     for (auto const &c : children) {
         EXPECT_EQ(wait_for(c), 0);
@@ -77,7 +78,7 @@ TEST(migrations, newer_database_is_refused)
     } catch (std::runtime_error const &e) {
         EXPECT_NE(std::string{e.what()}.find("upgrade midilib"), std::string::npos) << e.what();
     }
-    auto const [code, out] = run({midilib_binary().string(), "-q", "--db", db.conninfo(), "search", "x"});
+    auto const [code, out] = run_midilib(db.conninfo(), {"search", "x"});
     EXPECT_EQ(code, 1);
 }
 
@@ -133,7 +134,7 @@ TEST(migrations, psql_and_midilib_give_the_same_schema)
     temp_database by_psql;
     empty_out(by_midilib);
     empty_out(by_psql);
-    EXPECT_EQ(run({midilib_binary().string(), "-q", "--db", by_midilib.conninfo(), "migrate", "up"}).first, 0);
+    EXPECT_EQ(run_midilib(by_midilib.conninfo(), {"migrate", "up"}).first, 0);
     for (auto const &m : load_migrations(migrations_dir())) {
         EXPECT_EQ(run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", by_psql.name(), "-f", m.file.string()}).first, 0)
             << m.file;
@@ -144,7 +145,7 @@ TEST(migrations, psql_and_midilib_give_the_same_schema)
     EXPECT_EQ(by_psql.count_rows("schema_migrations", "checksum IS NULL"), by_psql.count_rows("schema_migrations"));
 
     for (auto const *db : {&by_midilib, &by_psql}) {
-        auto const [code, out] = run({midilib_binary().string(), "--db", db->conninfo(), "migrate", "up"});
+        auto const [code, out] = run_midilib(db->conninfo(), {"migrate", "up"}, verbosity::normal);
         EXPECT_EQ(code, 0);
         EXPECT_NE(out.find("0 migration(s) applied"), std::string::npos) << out;
     }
@@ -167,7 +168,7 @@ TEST(migrations, growing_partitions_keep_the_rows_indexes_and_grants_of_file_sea
         migrations_dir_override override{dir.path()};
         db = std::make_unique<temp_database>();
         auto const [code, out] =
-            run({midilib_binary().string(), "-q", "--db", db->conninfo(), "import", MIDILIB_SOURCE_DIR "/samples"});
+            run_midilib(db->conninfo(), {"import", MIDILIB_SOURCE_DIR "/samples"});
         ASSERT_EQ(code, 0) << out;
     }
     std::string const leaves = "SELECT count(*) FROM pg_partition_tree('file_search') WHERE isleaf";
@@ -180,7 +181,7 @@ TEST(migrations, growing_partitions_keep_the_rows_indexes_and_grants_of_file_sea
     db->exec("GRANT SELECT ON file_search TO midilib_test_auditor");
 
     // The user's next command applies 0013.
-    auto const [code, out] = run({midilib_binary().string(), "--db", db->conninfo(), "search", "--json", "funk"});
+    auto const [code, out] = run_midilib(db->conninfo(), {"search", "--json", "funk"}, verbosity::normal);
     ASSERT_EQ(code, 0) << out;
     EXPECT_NE(out.find("funk_95_fill_4-4.mid"), std::string::npos) << out;
     EXPECT_EQ(db->count_rows("schema_migrations", "version = 13"), 1);
@@ -254,7 +255,7 @@ TEST(migrations, verify_names_an_edited_file)
     }
     migrations_dir_override override{dir.path()};
     temp_database db;
-    auto const verify = [&] { return run({midilib_binary().string(), "--db", db.conninfo(), "migrate", "verify"}); };
+    auto const verify = [&] { return run_midilib(db.conninfo(), {"migrate", "verify"}, verbosity::normal); };
     EXPECT_EQ(verify().first, 0);
 
     auto const edited = load_migrations(dir.path()).front().file;
@@ -263,7 +264,7 @@ TEST(migrations, verify_names_an_edited_file)
     EXPECT_EQ(code, 1);
     EXPECT_NE(out.find(edited.string()), std::string::npos) << out;
     EXPECT_NE(out.find("changed after it was applied"), std::string::npos) << out;
-    auto const status = run({midilib_binary().string(), "--db", db.conninfo(), "migrate", "status"});
+    auto const status = run_midilib(db.conninfo(), {"migrate", "status"}, verbosity::normal);
     EXPECT_EQ(status.first, 1);
     EXPECT_NE(status.second.find("CHANGED SINCE APPLIED"), std::string::npos) << status.second;
 
@@ -281,15 +282,12 @@ TEST(migrations, every_command_refuses_a_newer_database)
 {
     temp_database db;
     db.exec("INSERT INTO schema_migrations (version, name) VALUES (9999, 'from_the_future')");
-    auto const bin = midilib_binary().string();
     for (auto const &args : std::vector<std::vector<std::string>>{
-             {bin, "--db", db.conninfo(), "import", "--json", MIDILIB_SOURCE_DIR "/samples"},
-             {bin, "--db", db.conninfo(), "search", "x"},
-             {bin, "--db", db.conninfo(), "migrate", "up"}}) {
-        EXPECT_EQ(run(args).first, 1) << args[3];
+             {"import", "--json", MIDILIB_SOURCE_DIR "/samples"}, {"search", "x"}, {"migrate", "up"}}) {
+        EXPECT_EQ(run_midilib(db.conninfo(), args, verbosity::normal).first, 1) << args[0];
     }
     EXPECT_EQ(db.count_rows("midi_files"), 0);
-    auto const [code, out] = run({bin, "--db", db.conninfo(), "migrate", "verify"});
+    auto const [code, out] = run_midilib(db.conninfo(), {"migrate", "verify"}, verbosity::normal);
     EXPECT_EQ(code, 1);
     EXPECT_NE(out.find("upgrade midilib"), std::string::npos) << out;
 }
@@ -323,8 +321,7 @@ TEST(migrations, roles_can_do_their_job_and_no_more)
     };
 
     // The import role imports (files, paths, errors) ...
-    auto const [code, out] = run({midilib_binary().string(), "-q", "--db", importer, "import", "--json",
-                                  MIDILIB_SOURCE_DIR "/samples"});
+    auto const [code, out] = run_midilib(importer, {"import", "--json", MIDILIB_SOURCE_DIR "/samples"});
     ASSERT_EQ(code, 0) << out;
     EXPECT_GT(db.count_rows("midi_files"), 0);
     EXPECT_GT(db.count_rows("import_errors"), 0);
@@ -341,7 +338,7 @@ TEST(migrations, roles_can_do_their_job_and_no_more)
         pqxx::work tx{cx};
         EXPECT_GT(tx.exec1("SELECT count(*) FROM midi_files")[0].as<long>(), 0);
     }
-    EXPECT_EQ(run({midilib_binary().string(), "-q", "--db", reader, "search", "groove"}).first, 0);
+    EXPECT_EQ(run_midilib(reader, {"search", "groove"}).first, 0);
     EXPECT_TRUE(denied(reader, "INSERT INTO import_errors (path, size_bytes, mtime, stage, reason)"
                                " VALUES ('x', 0, now(), 'read', 'x')"));
     EXPECT_TRUE(denied(reader, "UPDATE midi_files SET size_bytes = 0"));

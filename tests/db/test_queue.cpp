@@ -2,6 +2,8 @@
 // exactly once with 4 workers, a worker killed mid-batch, the server stopped for 10 s,
 // a file deleted after import.
 
+#include "tests/common/library_fingerprint.hpp"
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -11,8 +13,6 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 namespace midilib::testing {
@@ -23,27 +23,6 @@ using namespace std::chrono_literals;
 
 /// A corpus folder large enough for several batches, small enough for a quick test.
 constexpr char const *FOLDER = "nottingham";
-
-std::vector<std::string> midilib(std::string const &conninfo, std::vector<std::string> args)
-{
-    std::vector<std::string> all{midilib_binary().string(), "-q", "--db", conninfo};
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
-}
-
-std::string stdout_of(child const &c)
-{
-    std::ifstream in{c.stdout_file};
-    return {std::istreambuf_iterator<char>{in}, {}};
-}
-
-/// Analysis rows without their time: equal for equal analyses of equal contents.
-std::string analysis_fingerprint(temp_database const &db)
-{
-    return db.scalar<std::string>("SELECT md5(coalesce(string_agg(row(f.hash, a.analyzer_version, a.key_name,"
-                                  " a.tempo_bpm, a.chord_progression, a.has_drums, a.note_count, a.instruments)::text,"
-                                  " ',' ORDER BY f.hash), '')) FROM file_analysis a JOIN midi_files f ON f.id = a.file_id");
-}
 
 class queue_test : public ::testing::Test
 {
@@ -58,7 +37,7 @@ protected:
     /// Imports @p folder without analysis: one queued job per content.
     void import_without_analysis(temp_database const &db, fs::path const &folder) const
     {
-        auto const [code, out] = run(midilib(db.conninfo(), {"import", "--no-analyze", "--json", folder.string()}));
+        auto const [code, out] = run_midilib(db.conninfo(), {"import", "--no-analyze", "--json", folder.string()});
         ASSERT_EQ(code, 0) << out;
         ASSERT_EQ(db.count_rows("analysis_jobs", "state = 'queued'"), db.count_rows("midi_files"));
     }
@@ -67,7 +46,7 @@ protected:
     std::string clean_fingerprint() const
     {
         temp_database reference;
-        EXPECT_EQ(run(midilib(reference.conninfo(), {"import", (corpus_dir() / FOLDER).string()})).first, 0);
+        EXPECT_EQ(run_midilib(reference.conninfo(), {"import", (corpus_dir() / FOLDER).string()}).first, 0);
         return analysis_fingerprint(reference);
     }
 };
@@ -81,7 +60,7 @@ TEST_F(queue_test, four_workers_analyze_each_file_exactly_once)
     auto const files = db.count_rows("midi_files");
     std::vector<child> workers;
     for (int i = 0; i < 4; ++i) {
-        workers.push_back(spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100", "--jobs", "1"})));
+        workers.push_back(spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100", "--jobs", "1"}));
     }
     long done_by_workers = 0;
     for (auto const &w : workers) {
@@ -102,7 +81,7 @@ TEST_F(queue_test, killed_worker_jobs_return_after_the_lease)
     temp_database db;
     import_without_analysis(db, corpus_dir() / FOLDER);
     auto const files = db.count_rows("midi_files");
-    auto const victim = spawn(midilib(db.conninfo(), {"worker", "--batch", "50", "--jobs", "1", "--lease-seconds", "2"}));
+    auto const victim = spawn_midilib(db.conninfo(), {"worker", "--batch", "50", "--jobs", "1", "--lease-seconds", "2"});
     ASSERT_TRUE(wait_until([&] { return db.count_rows("analysis_jobs", "state = 'done'") > 0; }));
     ::kill(victim.pid, SIGKILL);
     EXPECT_EQ(wait_for(victim), 128 + SIGKILL);
@@ -115,7 +94,7 @@ TEST_F(queue_test, killed_worker_jobs_return_after_the_lease)
     std::vector<child> others;
     for (int i = 0; i < 2; ++i) {
         others.push_back(
-            spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "20", "--lease-seconds", "2"})));
+            spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "20", "--lease-seconds", "2"}));
     }
     for (auto const &w : others) {
         ASSERT_EQ(wait_for(w), 0);
@@ -144,11 +123,11 @@ TEST_F(queue_test, batch_longer_than_the_lease_is_not_handed_to_another_worker)
     temp_database db;
     import_without_analysis(db, dir.path() / "pack.tar.gz");
     auto const files = db.count_rows("midi_files");
-    auto const slow = spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100000", "--jobs", "1",
-                                                    "--lease-seconds", "2"}));
+    auto const slow = spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100000", "--jobs", "1",
+                                                    "--lease-seconds", "2"});
     ASSERT_TRUE(wait_until([&] { return db.count_rows("analysis_jobs", "state = 'running'") == files; }));
     std::this_thread::sleep_for(3s); // the first lease is over
-    auto const other = spawn(midilib(db.conninfo(), {"worker", "--once", "--json"}));
+    auto const other = spawn_midilib(db.conninfo(), {"worker", "--once", "--json"});
 
     ASSERT_EQ(wait_for(slow), 0);
     ASSERT_EQ(wait_for(other), 0);
@@ -182,7 +161,7 @@ TEST_F(queue_test, deleted_file_ends_as_a_dead_job_with_its_reason)
     ASSERT_EQ(copies, 1);
     fs::remove(victim);
 
-    auto const w = spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--max-attempts", "3", "--retry-base-ms", "10"}));
+    auto const w = spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--max-attempts", "3", "--retry-base-ms", "10"});
     ASSERT_EQ(wait_for(w), 0);
     auto const summary = nlohmann::json::parse(stdout_of(w));
     EXPECT_EQ(summary["dead"], 1);
@@ -192,7 +171,7 @@ TEST_F(queue_test, deleted_file_ends_as_a_dead_job_with_its_reason)
               1);
     EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done'"), db.count_rows("midi_files") - 1);
     EXPECT_EQ(db.count_rows("file_analysis"), db.count_rows("midi_files") - 1);
-    auto const status = run(midilib(db.conninfo(), {"status", "--json"}));
+    auto const status = run_midilib(db.conninfo(), {"status", "--json"});
     EXPECT_EQ(nlohmann::json::parse(status.second)["dead"], 1);
 }
 
@@ -219,14 +198,14 @@ TEST_F(queue_test, workers_open_files_whose_names_are_not_utf8)
     EXPECT_EQ(db.count_rows("midi_file_paths", "fs_path IS NOT NULL"), 2);
     EXPECT_EQ(db.count_rows("midi_file_paths", "path LIKE '%/café.mid' OR path LIKE '%/Müller/tune.mid'"), 2);
 
-    auto const w = spawn(midilib(db.conninfo(), {"worker", "--once", "--json", "--max-attempts", "1"}));
+    auto const w = spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--max-attempts", "1"});
     ASSERT_EQ(wait_for(w), 0);
     EXPECT_EQ(nlohmann::json::parse(stdout_of(w))["done"], 3) << stdout_of(w);
     EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done'"), 3);
     EXPECT_EQ(db.count_rows("file_analysis"), 3);
 
     // A re-run finds every path known, Latin-1 ones included, and reads nothing.
-    auto const [code, out] = run(midilib(db.conninfo(), {"import", "--no-analyze", "--json", (dir.path() / "songs").string()}));
+    auto const [code, out] = run_midilib(db.conninfo(), {"import", "--no-analyze", "--json", (dir.path() / "songs").string()});
     ASSERT_EQ(code, 0) << out;
     EXPECT_EQ(nlohmann::json::parse(out)["skipped"], 3) << out;
 }
@@ -238,11 +217,7 @@ TEST_F(queue_test, workers_survive_a_server_stop)
     fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                     fs::perms::others_read | fs::perms::others_exec); // the server may run as postgres
     auto const data = (dir.path() / "pg").string();
-    auto const cli = [&](std::vector<std::string> args) {
-        std::vector<std::string> all{midilib_binary().string(), "-q", "--data-dir", data};
-        all.insert(all.end(), args.begin(), args.end());
-        return all;
-    };
+    auto const cli = [&](std::vector<std::string> const &args) { return midilib_data_dir_command(data, args); };
     ASSERT_EQ(run(cli({"import", "--no-analyze", (corpus_dir() / FOLDER).string()})).first, 0);
     auto const url = run(cli({"db", "url"})).second;
     auto const conninfo = url.substr(0, url.find('\n'));
@@ -293,14 +268,14 @@ TEST_F(queue_test, workers_survive_a_server_stop)
 TEST_F(queue_test, requeue_queues_missing_or_outdated_analysis)
 {
     temp_database db;
-    ASSERT_EQ(run(midilib(db.conninfo(), {"import", (corpus_dir() / "music21-testPrimitive").string()})).first, 0);
+    ASSERT_EQ(run_midilib(db.conninfo(), {"import", (corpus_dir() / "music21-testPrimitive").string()}).first, 0);
     auto const files = db.count_rows("midi_files");
-    EXPECT_EQ(run(midilib(db.conninfo(), {"analyze", "--requeue"})).second, "0 analysis job(s) queued\n");
+    EXPECT_EQ(run_midilib(db.conninfo(), {"analyze", "--requeue"}).second, "0 analysis job(s) queued\n");
     db.exec("UPDATE file_analysis SET analyzer_version = 0 WHERE file_id IN (SELECT id FROM midi_files LIMIT 3)");
-    EXPECT_EQ(run(midilib(db.conninfo(), {"analyze", "--requeue"})).second, "3 analysis job(s) queued\n");
-    EXPECT_EQ(run(midilib(db.conninfo(), {"analyze", "--requeue", "--all"})).second,
+    EXPECT_EQ(run_midilib(db.conninfo(), {"analyze", "--requeue"}).second, "3 analysis job(s) queued\n");
+    EXPECT_EQ(run_midilib(db.conninfo(), {"analyze", "--requeue", "--all"}).second,
               std::to_string(files - 3) + " analysis job(s) queued\n"); // the 3 are queued already
-    ASSERT_EQ(run(midilib(db.conninfo(), {"worker", "--once"})).first, 0);
+    ASSERT_EQ(run_midilib(db.conninfo(), {"worker", "--once"}).first, 0);
     EXPECT_EQ(db.count_rows("file_analysis", "analyzer_version = 0"), 0);
     EXPECT_EQ(db.count_rows("analysis_jobs", "state = 'done'"), files);
 }
