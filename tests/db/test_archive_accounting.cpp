@@ -4,6 +4,7 @@
 // bound, are error rows; none of these archives is recorded as complete.
 // The archives are built here with zip, tar and gzip.
 
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -45,10 +46,10 @@ protected:
 
     nlohmann::json import_json(std::string const &file, std::vector<std::string> const &extra = {}) const
     {
-        std::vector<std::string> args{midilib_binary().string(), "-q", "--db", m_db.conninfo(), "import", "--json"};
+        std::vector<std::string> args{"import", "--json"};
         args.insert(args.end(), extra.begin(), extra.end());
         args.push_back(path(file));
-        auto const [code, out] = run(args);
+        auto const [code, out] = run_midilib(m_db.conninfo(), args);
         EXPECT_EQ(code, 0) << out;
         return nlohmann::json::parse(out);
     }

@@ -2,6 +2,7 @@
 // its run/ folder, and a run/ folder of another user, are refused with one error line before
 // anything is chowned or chmodded, so the link's target keeps its owner and mode.
 
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -59,7 +60,7 @@ protected:
         // Were a cluster started after all, it is stopped, so that it does not outlive the test.
         for (auto const &dir : {m_dir.path() / "pg", m_dir.path() / "real"}) {
             if (fs::exists(dir / "data" / "postmaster.pid")) {
-                run({midilib_binary().string(), "-q", "--data-dir", dir.string(), "db", "stop"});
+                run(midilib_data_dir_command(dir, {"db", "stop"}));
             }
         }
     }

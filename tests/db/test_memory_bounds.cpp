@@ -1,6 +1,7 @@
 // The memory one hostile file may take: a file of tens of MB of notes, and millions of notes on
 // one tick, imported through the binary; the import's peak resident size stays bounded.
 
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -52,7 +53,7 @@ std::string storm_notes(std::size_t notes)
 
 nlohmann::json import_json(temp_database const &db, std::filesystem::path const &dir)
 {
-    auto const [code, out] = run({midilib_binary().string(), "--db", db.conninfo(), "import", "--json", dir.string()});
+    auto const [code, out] = run_midilib(db.conninfo(), {"import", "--json", dir.string()});
     EXPECT_EQ(code, 0) << out;
     return nlohmann::json::parse(out);
 }

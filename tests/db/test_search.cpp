@@ -4,6 +4,7 @@
 
 #include "db/library_search.hpp"
 #include "db/search_sql.hpp"
+#include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
 #include "tests/common/process.hpp"
 
@@ -66,9 +67,8 @@ protected:
         put(2, "hymns/AmazingGrace-Piano.mid");
         put(3, "hymns/Deep-Blue-Sea.mid");
         put(4, "misc/house_party_kick.mid");
-        auto const [code, out] = run({midilib_binary().string(), "-q", "--db", s_db->conninfo(), "import",
-                                      s_dir->path().string(), (corpus_dir() / "nottingham").string(),
-                                      (corpus_dir() / "groove-midi").string()});
+        auto const [code, out] = run_midilib(s_db->conninfo(), {"import", s_dir->path().string(), (corpus_dir() / "nottingham").string(),
+                                                             (corpus_dir() / "groove-midi").string()});
         ASSERT_EQ(code, 0) << out;
     }
     static void TearDownTestSuite()
@@ -287,7 +287,7 @@ TEST_F(search_test, a_typo_finds_the_file_by_similar_name)
     auto const page = find("amazinggrase");
     EXPECT_TRUE(page.fuzzy);
     EXPECT_TRUE(names(page).count("AmazingGrace-Piano.mid"));
-    auto const cli = run({midilib_binary().string(), "-q", "--db", s_db->conninfo(), "search", "--json", "synthbas"});
+    auto const cli = run_midilib(s_db->conninfo(), {"search", "--json", "synthbas"});
     EXPECT_EQ(cli.first, 0);
     EXPECT_NE(cli.second.find("SynthBassLoop140.mid"), std::string::npos) << cli.second;
 }
