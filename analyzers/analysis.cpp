@@ -6,10 +6,7 @@
 
 namespace midilib {
 
-analysis_result analyze(smf_file const &file)
-{
-    return analyze(file, tempo_map{file});
-}
+analysis_result analyze(smf_file const &file) { return analyze(file, tempo_map{file}); }
 
 /// Bars a thread's scratch keeps room for between files (40 KiB): 1,024 bars of 4/4 last 34 minutes at 120 BPM.
 constexpr std::size_t SCRATCH_BARS = 1024;

@@ -15,8 +15,9 @@
 namespace midilib {
 
 /// Bumped whenever an analyzer's output changes for the same input (stored rows can then be redone).
-constexpr int ANALYZER_VERSION = 4; // 2: onset tempo estimate with a narrower prior; 3: drum roles, bar and downbeat evidence;
-                                    // 4: the tempo estimate reads drum roles on every kit channel, not channel 10 only
+/// 2: onset tempo estimate with a narrower prior; 3: drum roles, bar and downbeat evidence;
+/// 4: the tempo estimate reads drum roles on every kit channel, not channel 10 only.
+constexpr int ANALYZER_VERSION = 4;
 
 /// Everything the analyzers say about one file.
 struct analysis_result
@@ -26,8 +27,8 @@ struct analysis_result
     tempo_result tempo;
     chord_result chords;
     drum_result drums;
-    std::uint32_t bars = 0;        ///< bars in the grid the analyzers used (capped at MAX_BARS)
-    bool notes_truncated = false;  ///< MAX_NOTES reached: the analysis covers the first MAX_NOTES notes
+    std::uint32_t bars = 0;       ///< bars in the grid the analyzers used (capped at MAX_BARS)
+    bool notes_truncated = false; ///< MAX_NOTES reached: the analysis covers the first MAX_NOTES notes
 };
 
 /// Runs every analyzer over @p file. Never throws on odd input; reuses per-thread scratch between calls.

@@ -23,8 +23,8 @@ constexpr std::uint8_t NO_BASS = 0xFF;
 constexpr std::size_t WINDOW_BEATS = 512;
 static_assert(WINDOW_BEATS >= BASS_SPAN_BEATS);
 
-constexpr std::array<char const *, CHORD_QUALITIES> SUFFIX{"", "m", "dim", "aug", "sus2", "sus4",
-                                                           "7", "maj7", "m7", "m7b5", "dim7"};
+constexpr std::array<char const *, CHORD_QUALITIES> SUFFIX{"",  "m",    "dim", "aug",  "sus2", "sus4",
+                                                           "7", "maj7", "m7",  "m7b5", "dim7"};
 
 /// Intervals of a template above its root (size 3 or 4), in enum order.
 struct chord_shape
@@ -33,10 +33,17 @@ struct chord_shape
     std::uint8_t size = 3;
 };
 
-constexpr std::array<chord_shape, CHORD_QUALITIES> TEMPLATES{{
-    {{0, 4, 7, 0}, 3}, {{0, 3, 7, 0}, 3}, {{0, 3, 6, 0}, 3}, {{0, 4, 8, 0}, 3}, {{0, 2, 7, 0}, 3},
-    {{0, 5, 7, 0}, 3}, {{0, 4, 7, 10}, 4}, {{0, 4, 7, 11}, 4}, {{0, 3, 7, 10}, 4}, {{0, 3, 6, 10}, 4},
-    {{0, 3, 6, 9}, 4}}};
+constexpr std::array<chord_shape, CHORD_QUALITIES> TEMPLATES{{{{0, 4, 7, 0}, 3},
+                                                              {{0, 3, 7, 0}, 3},
+                                                              {{0, 3, 6, 0}, 3},
+                                                              {{0, 4, 8, 0}, 3},
+                                                              {{0, 2, 7, 0}, 3},
+                                                              {{0, 5, 7, 0}, 3},
+                                                              {{0, 4, 7, 10}, 4},
+                                                              {{0, 4, 7, 11}, 4},
+                                                              {{0, 3, 7, 10}, 4},
+                                                              {{0, 3, 6, 10}, 4},
+                                                              {{0, 3, 6, 9}, 4}}};
 
 struct beat_grid
 {
@@ -178,7 +185,8 @@ chord match_chord(std::array<double, 12> const &weights, int bass_pc) noexcept
 
 std::string chord_name(chord const &c)
 {
-    static constexpr std::array<char const *, 12> ROOTS{"C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"};
+    static constexpr std::array<char const *, 12> ROOTS{"C",  "C#", "D",  "Eb", "E",  "F",
+                                                        "F#", "G",  "Ab", "A",  "Bb", "B"};
     if (c.root < 0 || c.root > 11) {
         return "N";
     }

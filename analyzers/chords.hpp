@@ -40,12 +40,12 @@ struct chord
 /// Chords of one file.
 struct chord_result
 {
-    std::vector<chord> beats;          ///< one per beat of the bar grid (capped at MAX_CHORD_BEATS)
-    std::vector<chord> bars;           ///< one per bar: the progression
-    std::uint32_t distinct = 0;        ///< distinct chords (root and quality) in the bar progression
-    std::uint32_t changes = 0;         ///< bar-to-bar changes between chords (no-chord bars skipped)
-    double changes_per_bar = 0.0;      ///< changes / bars with a chord
-    double changes_per_minute = 0.0;   ///< changes / minutes from first to last chord bar
+    std::vector<chord> beats;        ///< one per beat of the bar grid (capped at MAX_CHORD_BEATS)
+    std::vector<chord> bars;         ///< one per bar: the progression
+    std::uint32_t distinct = 0;      ///< distinct chords (root and quality) in the bar progression
+    std::uint32_t changes = 0;       ///< bar-to-bar changes between chords (no-chord bars skipped)
+    double changes_per_bar = 0.0;    ///< changes / bars with a chord
+    double changes_per_minute = 0.0; ///< changes / minutes from first to last chord bar
 };
 
 /// Beats analysed per file. 65,536 beats is over 9 hours of 4/4 at 120 BPM; the cap bounds memory

@@ -32,7 +32,9 @@ kit_family family_of(std::uint8_t key)
     switch (gm_drum_role_of(key)) {
     case gm_drum_role::kick: return KICK;
     case gm_drum_role::snare: return SNARE;
-    case gm_drum_role::closed_hat: case gm_drum_role::pedal_hat: case gm_drum_role::open_hat: return HAT;
+    case gm_drum_role::closed_hat:
+    case gm_drum_role::pedal_hat:
+    case gm_drum_role::open_hat: return HAT;
     default: return OTHER; // a side stick is no snare hit for telling a kit from a chord track
     }
 }

@@ -22,8 +22,8 @@ constexpr bool on_drum_channel(note const &n, std::uint16_t drum_mask) noexcept
 /// One kit piece used in the file.
 struct drum_piece
 {
-    std::uint8_t note = 0;     ///< GM key 35..81 (other keys are counted under their number, name "")
-    char const *name = "";     ///< GM percussion name (static storage)
+    std::uint8_t note = 0; ///< GM key 35..81 (other keys are counted under their number, name "")
+    char const *name = ""; ///< GM percussion name (static storage)
     std::uint64_t hits = 0;
 };
 
@@ -31,13 +31,13 @@ struct drum_piece
 struct drum_result
 {
     bool has_drums = false;
-    std::uint16_t channels = 0;       ///< bit n = channel n (0-based) plays drums
-    std::uint64_t hits = 0;           ///< drum note-ons
-    std::vector<drum_piece> kit;      ///< pieces used, by key
-    double hits_per_bar = 0.0;        ///< over the bars from the first to the last drum hit
-    std::array<double, 16> groove{};  ///< mean hits per bar on each 16th step (bars of any meter scaled to 16 steps)
-    double swing_8th = 0.0;           ///< long/short ratio of 8th pairs (1 straight, 2 triplet swing); 0 = unknown
-    double swing_16th = 0.0;          ///< the same for 16th pairs; 0 = unknown
+    std::uint16_t channels = 0;      ///< bit n = channel n (0-based) plays drums
+    std::uint64_t hits = 0;          ///< drum note-ons
+    std::vector<drum_piece> kit;     ///< pieces used, by key
+    double hits_per_bar = 0.0;       ///< over the bars from the first to the last drum hit
+    std::array<double, 16> groove{}; ///< mean hits per bar on each 16th step (bars of any meter scaled to 16 steps)
+    double swing_8th = 0.0;          ///< long/short ratio of 8th pairs (1 straight, 2 triplet swing); 0 = unknown
+    double swing_16th = 0.0;         ///< the same for 16th pairs; 0 = unknown
 };
 
 /**

@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::array<char const *, 15> MAJOR_KEYS{"Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C",
                                                   "G",  "D",  "A",  "E",  "B",  "F#", "C#"};
-constexpr std::array<char const *, 15> MINOR_KEYS{"Ab", "Eb", "Bb", "F", "C",  "G",  "D", "A",
+constexpr std::array<char const *, 15> MINOR_KEYS{"Ab", "Eb", "Bb", "F",  "C",  "G",  "D", "A",
                                                   "E",  "B",  "F#", "C#", "G#", "D#", "A#"};
 
 /// Appends decoded text to @p out while the kind's byte budget lasts.
@@ -49,10 +49,7 @@ void summarize_tempo(tempo_map const &map, file_facts &f)
 
 } // namespace
 
-file_facts extract_facts(smf_file const &file)
-{
-    return extract_facts(file, tempo_map{file});
-}
+file_facts extract_facts(smf_file const &file) { return extract_facts(file, tempo_map{file}); }
 
 file_facts extract_facts(smf_file const &file, tempo_map const &map)
 {
@@ -88,14 +85,21 @@ file_facts extract_facts(smf_file const &file, tempo_map const &map)
             }
             auto const &p = ev.payload;
             switch (ev.meta_type) {
-            case 0x01: case 0x08: case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E: case 0x0F:
-                add_text(f.texts, used[0], p);
-                break;
+            case 0x01:
+            case 0x08:
+            case 0x09:
+            case 0x0A:
+            case 0x0B:
+            case 0x0C:
+            case 0x0D:
+            case 0x0E:
+            case 0x0F: add_text(f.texts, used[0], p); break;
             case 0x02: add_text(f.copyrights, used[1], p); break;
             case 0x03: add_text(f.track_names, used[2], p); break;
             case 0x05: add_text(f.lyrics, used[3], p); break;
             case 0x51: ++f.tempo.tempo_events; break;
-            case 0x06: case 0x07: add_text(f.markers, used[4], p); break;
+            case 0x06:
+            case 0x07: add_text(f.markers, used[4], p); break;
             case 0x58:
                 if (p.size() >= 2 && p[1] < 16) {
                     auto ts = fmt::format("{}/{}@{}", p[0], 1U << p[1], ev.tick);

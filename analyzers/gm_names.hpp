@@ -23,8 +23,10 @@ enum class gm_drum_role : std::uint8_t { kick, snare, side_stick, closed_hat, pe
 constexpr gm_drum_role gm_drum_role_of(int note) noexcept
 {
     switch (note) {
-    case 35: case 36: return gm_drum_role::kick;
-    case 38: case 40: return gm_drum_role::snare;
+    case 35:
+    case 36: return gm_drum_role::kick;
+    case 38:
+    case 40: return gm_drum_role::snare;
     case 37: return gm_drum_role::side_stick;
     case 42: return gm_drum_role::closed_hat;
     case 44: return gm_drum_role::pedal_hat;

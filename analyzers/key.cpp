@@ -11,15 +11,14 @@ namespace {
 
 using profile_pair = std::array<std::array<double, 12>, 2>;
 
-constexpr profile_pair KRUMHANSL_KESSLER{{
-    {6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88},
-    {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17}}};
-constexpr profile_pair TEMPERLEY{{
-    {0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400},
-    {0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330}}};
-constexpr profile_pair ALBRECHT_SHANAHAN{{
-    {0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081},
-    {0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052}}};
+constexpr profile_pair KRUMHANSL_KESSLER{{{6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88},
+                                          {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17}}};
+constexpr profile_pair TEMPERLEY{
+    {{0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400},
+     {0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330}}};
+constexpr profile_pair ALBRECHT_SHANAHAN{
+    {{0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081},
+     {0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052}}};
 
 /// Window length and hop for modulations, in bars. Eight bars is one phrase in most tunes; a hop of
 /// half a window places a change within four bars while keeping the window count small.
@@ -63,10 +62,7 @@ bool same_key(key_estimate const &a, key_estimate const &b) noexcept
     return a.tonic == b.tonic && a.minor == b.minor;
 }
 
-std::size_t key_index(key_estimate const &k) noexcept
-{
-    return static_cast<std::size_t>(k.tonic) + (k.minor ? 12 : 0);
-}
+std::size_t key_index(key_estimate const &k) noexcept { return static_cast<std::size_t>(k.tonic) + (k.minor ? 12 : 0); }
 
 /// Seconds per pitch class and bar: each note's duration is spread over the bars it overlaps.
 std::vector<std::array<double, 12>> bar_profiles(note_list const &notes, std::vector<bar> const &bars,
@@ -88,8 +84,9 @@ std::vector<std::array<double, 12>> bar_profiles(note_list const &notes, std::ve
             continue;
         }
         per_bar[b0][pc] += rate * static_cast<double>(bars[b0].start_tick + bars[b0].length_ticks - n.start_tick);
-        per_bar[b1][pc] += rate * static_cast<double>(std::min(n.end_tick, bars[b1].start_tick + bars[b1].length_ticks) -
-                                                      bars[b1].start_tick);
+        per_bar[b1][pc] += rate *
+                           static_cast<double>(std::min(n.end_tick, bars[b1].start_tick + bars[b1].length_ticks) -
+                                               bars[b1].start_tick);
         rate_delta[b0 + 1][pc] += rate;
         rate_delta[b1][pc] -= rate;
     }
@@ -131,7 +128,8 @@ void find_modulations(std::vector<std::array<double, 12>> const &per_bar, std::v
             current = best; // the piece's opening key is where changes are counted from
             continue;
         }
-        bool const change = !same_key(best, current) && best.correlation - corr[key_index(current)] >= MODULATION_MARGIN;
+        bool const change = !same_key(best, current) &&
+                            best.correlation - corr[key_index(current)] >= MODULATION_MARGIN;
         if (!change) {
             agree = 0;
             continue;
@@ -261,7 +259,8 @@ int final_bass_pitch_class(note_list const &notes, std::uint16_t drum_mask) noex
 
 char const *pitch_class_name(int pc) noexcept
 {
-    static constexpr std::array<char const *, 12> NAMES{"C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"};
+    static constexpr std::array<char const *, 12> NAMES{"C",  "C#", "D",  "Eb", "E",  "F",
+                                                        "F#", "G",  "Ab", "A",  "Bb", "B"};
     return pc >= 0 && pc < 12 ? NAMES[static_cast<std::size_t>(pc)] : "";
 }
 

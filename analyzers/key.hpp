@@ -28,26 +28,26 @@ constexpr double CLEAR_KEY_MARGIN = 0.05;
 /// One key.
 struct key_estimate
 {
-    std::int8_t tonic = -1;    ///< pitch class 0 (C) .. 11 (B); -1 when there are no pitched notes
+    std::int8_t tonic = -1; ///< pitch class 0 (C) .. 11 (B); -1 when there are no pitched notes
     bool minor = false;
-    double correlation = 0.0;  ///< Pearson correlation with the rotated profile, -1..1
+    double correlation = 0.0; ///< Pearson correlation with the rotated profile, -1..1
 };
 
 /// A key change found by the windowed analysis.
 struct key_change
 {
-    double seconds = 0.0;      ///< where the new key starts
-    std::uint32_t bar = 0;     ///< bar index (0-based) where the new key starts
+    double seconds = 0.0;  ///< where the new key starts
+    std::uint32_t bar = 0; ///< bar index (0-based) where the new key starts
     key_estimate key;
 };
 
 /// The key of a file.
 struct key_result
 {
-    key_estimate key;          ///< best key over the whole file
-    key_estimate runner_up;    ///< second-best of the 24 keys
-    double confidence = 0.0;   ///< key.correlation - runner_up.correlation (0..2)
-    bool clear = false;        ///< confidence >= CLEAR_KEY_MARGIN
+    key_estimate key;                    ///< best key over the whole file
+    key_estimate runner_up;              ///< second-best of the 24 keys
+    double confidence = 0.0;             ///< key.correlation - runner_up.correlation (0..2)
+    bool clear = false;                  ///< confidence >= CLEAR_KEY_MARGIN
     std::vector<key_change> modulations; ///< changes away from the previous key, in time order
     std::array<double, 12> profile{};    ///< pitch-class durations in seconds (C first)
 };

@@ -110,13 +110,16 @@ note_stats compute_note_stats(note_list const &notes, std::uint16_t drum_mask)
     s.notes_per_second = last > first ? count / (last - first) : 0.0;
 
     thread_local std::vector<double> ends; // scratch reused across calls; the result does not depend on it
-    auto const all = sweep(notes.notes, [](note const &) { return true; }, ends);
+    auto const all = sweep(
+        notes.notes, [](note const &) { return true; }, ends);
     s.max_polyphony = std::max<std::uint32_t>(all.max, 1);
     s.mean_polyphony = all.mean;
     bool const any_drums = std::any_of(notes.notes.begin(), notes.notes.end(),
                                        [&](note const &n) { return on_drum_channel(n, drum_mask); });
-    auto const pitched =
-        any_drums ? sweep(notes.notes, [&](note const &n) { return !on_drum_channel(n, drum_mask); }, ends) : all;
+    auto const pitched = any_drums
+                             ? sweep(
+                                   notes.notes, [&](note const &n) { return !on_drum_channel(n, drum_mask); }, ends)
+                             : all;
     s.monophonic = pitched.overlap_share < MONOPHONIC_OVERLAP;
     // Like the note scratch in analyze(): one big file must not pin its end times in every thread.
     if (ends.capacity() > KEEP_ENDS) {

@@ -23,14 +23,14 @@ struct channel_stats
 struct note_stats
 {
     std::uint64_t count = 0;
-    std::uint8_t min_pitch = 0;         ///< 0 when there are no notes
+    std::uint8_t min_pitch = 0; ///< 0 when there are no notes
     std::uint8_t max_pitch = 0;
     double mean_velocity = 0.0;
-    double stdev_velocity = 0.0;        ///< population standard deviation
-    std::uint32_t max_polyphony = 0;    ///< most notes sounding at once
-    double mean_polyphony = 0.0;        ///< time-weighted over the time at least one note sounds
-    double notes_per_second = 0.0;      ///< count / seconds from first onset to last release
-    bool monophonic = false;            ///< pitched notes overlap less than MONOPHONIC_OVERLAP of the time
+    double stdev_velocity = 0.0;         ///< population standard deviation
+    std::uint32_t max_polyphony = 0;     ///< most notes sounding at once
+    double mean_polyphony = 0.0;         ///< time-weighted over the time at least one note sounds
+    double notes_per_second = 0.0;       ///< count / seconds from first onset to last release
+    bool monophonic = false;             ///< pitched notes overlap less than MONOPHONIC_OVERLAP of the time
     std::vector<channel_stats> channels; ///< channels with notes, ascending
 };
 

@@ -299,7 +299,7 @@ void extract_notes(smf_file const &file, tempo_map const &map, note_list &out, s
     if (out.ticks_per_quarter == 0) {
         auto const half_second = map.tick_at(0.5);
         out.ticks_per_quarter = half_second > 0 && half_second < 0xFFFFFFFFU ? static_cast<std::uint32_t>(half_second)
-                                                                           : FALLBACK_TICKS_PER_QUARTER;
+                                                                             : FALLBACK_TICKS_PER_QUARTER;
     }
 }
 

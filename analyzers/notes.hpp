@@ -20,8 +20,8 @@ struct note
     double end_seconds = 0.0;
     std::uint8_t pitch = 0;
     std::uint8_t velocity = 0;
-    std::uint8_t channel = 0;  ///< 0..15 (9 is the GM drum channel)
-    std::uint16_t track = 0;   ///< index of the MTrk chunk (capped at 65535)
+    std::uint8_t channel = 0; ///< 0..15 (9 is the GM drum channel)
+    std::uint16_t track = 0;  ///< index of the MTrk chunk (capped at 65535)
 };
 
 /// A time signature change: numerator / 2^denominator_power from @c tick on.
@@ -48,15 +48,15 @@ constexpr std::size_t MAX_TIME_SIGNATURES = 1024;
 /// Everything the musical analyzers need, extracted once per file.
 struct note_list
 {
-    std::vector<note> notes;                   ///< sorted by (start_tick, pitch, channel, track)
+    std::vector<note> notes;                      ///< sorted by (start_tick, pitch, channel, track)
     std::array<std::int16_t, 16> first_program{}; ///< first Program Change per channel, -1 when none
     std::array<std::vector<double>, 16> onsets;   ///< per channel: distinct note-on times in seconds, sorted
-    std::vector<time_signature> meter;         ///< time signatures sorted by tick; empty means 4/4
-    std::uint64_t end_tick = 0;                ///< last event tick over all tracks
-    double end_seconds = 0.0;                  ///< end_tick through the tempo map
-    std::uint32_t ticks_per_quarter = 0;       ///< from the header; for SMPTE the ticks in 0.5 s (at least 1)
-    std::uint64_t unreleased = 0;              ///< notes still sounding at the file end (closed at end_tick)
-    bool truncated = false;                    ///< MAX_NOTES reached; later notes were dropped
+    std::vector<time_signature> meter;            ///< time signatures sorted by tick; empty means 4/4
+    std::uint64_t end_tick = 0;                   ///< last event tick over all tracks
+    double end_seconds = 0.0;                     ///< end_tick through the tempo map
+    std::uint32_t ticks_per_quarter = 0;          ///< from the header; for SMPTE the ticks in 0.5 s (at least 1)
+    std::uint64_t unreleased = 0;                 ///< notes still sounding at the file end (closed at end_tick)
+    bool truncated = false;                       ///< MAX_NOTES reached; later notes were dropped
 
     /// Empties every list but keeps the capacity (reuse one note_list across files).
     void clear() noexcept;

@@ -273,10 +273,7 @@ double pulse_score(lag_histogram const &h, double p)
     return sum / std::max(count, 1) + 0.5 * h.at(p / 2);
 }
 
-double log_tempo(double bpm)
-{
-    return std::log2(bpm / PRIOR_CENTER_BPM);
-}
+double log_tempo(double bpm) { return std::log2(bpm / PRIOR_CENTER_BPM); }
 
 /// True when @p a and @p b are the same pulse or simple multiples of each other (2, 3, 3/2), within 5 %.
 bool related(double a, double b)
@@ -355,8 +352,8 @@ double anchored_share(std::span<double const> t, std::span<double const> w, doub
 /// Candidates with their features and scores, best first (empty when there are too few onsets).
 std::vector<candidate> score_candidates(tempo_onsets const &o)
 {
-    std::size_t n = std::min({o.seconds.size(), o.weights.size(), o.accents.size(), o.kicks.size(),
-                              o.snares.size(), MAX_ONSETS});
+    std::size_t n = std::min(
+        {o.seconds.size(), o.weights.size(), o.accents.size(), o.kicks.size(), o.snares.size(), MAX_ONSETS});
     if (n < MIN_ONSETS || !(o.seconds[n - 1] > o.seconds[0])) {
         return {};
     }
@@ -382,8 +379,11 @@ std::vector<candidate> score_candidates(tempo_onsets const &o)
         f[F_LOG_TEMPO_2] = f[F_LOG_TEMPO] * f[F_LOG_TEMPO];
         double const bars = end / (4 * p);
         // Past BAR_END_BARS bars a small tempo error (or drift) moves the end by a bar: fade out.
-        f[F_BAR_END] = bars > BAR_END_BARS * 8 ? 0.0 : std::min(1.0, BAR_END_BARS / bars) *
-            std::exp(BAR_END_KAPPA * (std::cos(2 * std::numbers::pi * (bars - BAR_END_POSITION)) - 1.0));
+        f[F_BAR_END] = bars > BAR_END_BARS * 8
+                           ? 0.0
+                           : std::min(1.0, BAR_END_BARS / bars) *
+                                 std::exp(BAR_END_KAPPA *
+                                          (std::cos(2 * std::numbers::pi * (bars - BAR_END_POSITION)) - 1.0));
         f[F_ANCHOR_ACC] = anchored_share(t, acc, p);
         f[F_ANCHOR_ALL] = anchored_share(t, w, p);
         f[F_ACC_REPEAT] = accents.share_near_multiple(p);

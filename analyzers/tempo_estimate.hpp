@@ -13,20 +13,20 @@ namespace midilib {
 /// The tempo map as declared; BPM values are quarter notes per minute.
 struct declared_tempo
 {
-    bool declared = false;        ///< at least one Set Tempo event
+    bool declared = false; ///< at least one Set Tempo event
     double first_bpm = 120.0;
-    double mean_bpm = 120.0;      ///< time-weighted up to the end of the file
+    double mean_bpm = 120.0; ///< time-weighted up to the end of the file
     double min_bpm = 120.0;
     double max_bpm = 120.0;
-    std::uint32_t changes = 0;    ///< tempo changes after the first tempo (same-value events not counted)
+    std::uint32_t changes = 0; ///< tempo changes after the first tempo (same-value events not counted)
 };
 
 /// A tempo guessed from note onsets.
 struct estimated_tempo
 {
-    bool valid = false;           ///< false when there are too few onsets to say anything
-    double bpm = 0.0;             ///< beats per minute of the best-scored beat candidate in 40..240
-    double confidence = 0.0;      ///< 0..1: 1 - exp(best unrelated rival score - best score); near 0 = ambiguous
+    bool valid = false;      ///< false when there are too few onsets to say anything
+    double bpm = 0.0;        ///< beats per minute of the best-scored beat candidate in 40..240
+    double confidence = 0.0; ///< 0..1: 1 - exp(best unrelated rival score - best score); near 0 = ambiguous
 };
 
 /// Declared and estimated tempo of one file.

@@ -24,7 +24,8 @@ tempo_map::tempo_map(smf_file const &file) : m_ppq(ticks_per_quarter(file.header
         m_smpte_seconds_per_tick = smpte_seconds_per_tick(file.header);
     }
     std::vector<tempo_point> changes;
-    std::size_t const tracks = file.header.format == 2 ? std::min<std::size_t>(1, file.tracks.size()) : file.tracks.size();
+    std::size_t const tracks = file.header.format == 2 ? std::min<std::size_t>(1, file.tracks.size())
+                                                       : file.tracks.size();
     for (std::size_t t = 0; t < tracks; ++t) {
         track_cursor cursor{file.tracks[t]};
         smf_event ev;

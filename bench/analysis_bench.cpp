@@ -39,8 +39,8 @@ std::vector<std::vector<std::uint8_t>> load_corpus(std::filesystem::path const &
 int main(int argc, char **argv)
 {
     constexpr int ROUNDS = 5;
-    std::filesystem::path const dir =
-        argc > 1 ? std::filesystem::path{argv[1]} : std::filesystem::path{MIDILIB_SOURCE_DIR} / ".." / "shared" / "corpus";
+    std::filesystem::path const dir = argc > 1 ? std::filesystem::path{argv[1]}
+                                               : std::filesystem::path{MIDILIB_SOURCE_DIR} / ".." / "shared" / "corpus";
     auto const files = load_corpus(dir);
     std::size_t bytes = 0;
     for (auto const &f : files) {

@@ -32,9 +32,10 @@ std::vector<row> make_rows(std::size_t n)
     std::vector<row> rows;
     rows.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        rows.push_back({fmt::format("/home/user/midi/collection {}/folder_{}/Deep_House_Kick_{}_C.mid", i % 97, i % 1013, i),
-                        fmt::format("\\x{:032x}", i * 2654435761U), static_cast<std::int64_t>(13000 + i % 5000),
-                        static_cast<std::int64_t>(1700000000000000 + i)});
+        rows.push_back(
+            {fmt::format("/home/user/midi/collection {}/folder_{}/Deep_House_Kick_{}_C.mid", i % 97, i % 1013, i),
+             fmt::format("\\x{:032x}", i * 2654435761U), static_cast<std::int64_t>(13000 + i % 5000),
+             static_cast<std::int64_t>(1700000000000000 + i)});
     }
     return rows;
 }

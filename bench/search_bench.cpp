@@ -30,10 +30,10 @@ struct query
 
 std::vector<query> make_mix(std::size_t n, std::vector<std::string> const &stems)
 {
-    static constexpr std::array<char const *, 8> GENRES{"house", "techno", "jazz", "folk", "classical", "hiphop",
-                                                        "ambient", "rock"};
-    static constexpr std::array<char const *, 10> ROLES{"kick", "bass", "lead", "pad", "chords", "arp", "drums",
-                                                        "piano", "strings", "melody"};
+    static constexpr std::array<char const *, 8> GENRES{"house",     "techno", "jazz",    "folk",
+                                                        "classical", "hiphop", "ambient", "rock"};
+    static constexpr std::array<char const *, 10> ROLES{"kick", "bass",  "lead",  "pad",     "chords",
+                                                        "arp",  "drums", "piano", "strings", "melody"};
     static constexpr std::array<char const *, 4> METERS{"4/4", "3/4", "6/8", "2/4"};
     std::mt19937 rng{42};
     auto pick = [&](auto const &v) { return v[rng() % v.size()]; };
@@ -43,25 +43,35 @@ std::vector<query> make_mix(std::size_t n, std::vector<std::string> const &stems
         char const *kind = "";
         double const bpm = 70 + static_cast<double>(rng() % 100);
         switch (i % 20) {
-        case 0: case 1: case 2: case 3:
+        case 0:
+        case 1:
+        case 2:
+        case 3:
             kind = "word";
             r.text = i % 2 == 0 ? std::string{pick(GENRES)} : std::string{pick(stems)};
             break;
-        case 4: case 5: case 6:
+        case 4:
+        case 5:
+        case 6:
             kind = "two_words";
             r.text = fmt::format("{} {}", pick(GENRES), pick(ROLES));
             break;
-        case 7: case 8:
+        case 7:
+        case 8:
             kind = "phrase";
             r.text = fmt::format("\"{} {}\"", pick(GENRES), pick(ROLES));
             break;
-        case 9: case 10: case 11: {
+        case 9:
+        case 10:
+        case 11: {
             kind = "prefix";
             std::string const w = i % 2 == 0 ? pick(stems) : pick(ROLES);
             r.text = w.substr(0, std::min<std::size_t>(w.size(), 3 + rng() % 3));
             break;
         }
-        case 12: case 13: case 14:
+        case 12:
+        case 13:
+        case 14:
             kind = "facets";
             if (i % 3 == 0) {
                 r.bpm = std::pair{bpm, bpm + 10};
@@ -72,7 +82,10 @@ std::vector<query> make_mix(std::size_t n, std::vector<std::string> const &stems
                 r.drums = true;
             }
             break;
-        case 15: case 16: case 17: case 18:
+        case 15:
+        case 16:
+        case 17:
+        case 18:
             kind = "text_facets";
             r.text = i % 2 == 0 ? std::string{pick(GENRES)} : std::string{pick(ROLES)};
             if (i % 3 == 0) {
@@ -149,7 +162,8 @@ int main(int argc, char **argv)
                 for (std::size_t i = c; i < n; i += clients) {
                     auto const t0 = std::chrono::steady_clock::now();
                     hits[i] = searcher.find(mix[i].request).hits.size();
-                    latencies[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+                    latencies[i] =
+                        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
                 }
             });
         }
@@ -172,8 +186,9 @@ int main(int argc, char **argv)
         std::sort(order.begin(), order.end(), [&](auto a, auto b) { return latencies[a] > latencies[b]; });
         for (std::size_t k = 0; k < std::min<std::size_t>(n, std::stoul(std::getenv("MIDILIB_BENCH_SLOWEST"))); ++k) {
             auto const &r = mix[order[k]].request;
-            fmt::print(stderr, "{:8.2f} ms {:12} hits {:3} text '{}'{}{}{}{}\n", latencies[order[k]], mix[order[k]].kind,
-                       hits[order[k]], r.text, r.bpm ? fmt::format(" bpm {}-{}", r.bpm->first, r.bpm->second) : "",
+            fmt::print(stderr, "{:8.2f} ms {:12} hits {:3} text '{}'{}{}{}{}\n", latencies[order[k]],
+                       mix[order[k]].kind, hits[order[k]], r.text,
+                       r.bpm ? fmt::format(" bpm {}-{}", r.bpm->first, r.bpm->second) : "",
                        r.key ? fmt::format(" key {}{}", r.key->first, r.key->second ? "m" : "") : "",
                        r.time_signature ? " ts " + *r.time_signature : "", r.drums ? " drums" : "");
         }

@@ -40,10 +40,7 @@ connection_pool::connection_pool(std::string conninfo, std::size_t size, std::st
     spdlog::debug("connection pool: {} connection(s) for {}", size, role);
 }
 
-void connection_pool::open(std::size_t index)
-{
-    m_slots[index].cx = open_connection(m_conninfo, m_slots[index].label);
-}
+void connection_pool::open(std::size_t index) { m_slots[index].cx = open_connection(m_conninfo, m_slots[index].label); }
 
 connection_pool::lease connection_pool::acquire(std::chrono::milliseconds timeout)
 {
@@ -51,10 +48,10 @@ connection_pool::lease connection_pool::acquire(std::chrono::milliseconds timeou
     {
         std::unique_lock lock{m_mutex};
         if (!m_freed.wait_for(lock, timeout, [this] { return !m_free.empty(); })) {
-            throw std::runtime_error{fmt::format(
-                "no database connection became free within {:g} s (pool of {}); "
-                "raise --connections or check for stuck statements in pg_stat_activity",
-                static_cast<double>(timeout.count()) / 1000.0, m_slots.size())};
+            throw std::runtime_error{
+                fmt::format("no database connection became free within {:g} s (pool of {}); "
+                            "raise --connections or check for stuck statements in pg_stat_activity",
+                            static_cast<double>(timeout.count()) / 1000.0, m_slots.size())};
         }
         index = m_free.back();
         m_free.pop_back();

@@ -38,9 +38,8 @@ void copy_buffer::escaped(std::string_view value)
 {
     // Copy runs of ordinary characters at once; only the four special ones are escaped.
     while (!value.empty()) {
-        auto const i = std::find_if(value.begin(), value.end(), [](char c) {
-            return c == '\\' || c == '\t' || c == '\n' || c == '\r';
-        });
+        auto const i = std::find_if(value.begin(), value.end(),
+                                    [](char c) { return c == '\\' || c == '\t' || c == '\n' || c == '\r'; });
         m_buf.append(value.begin(), i);
         if (i == value.end()) {
             return;

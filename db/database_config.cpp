@@ -16,8 +16,8 @@ char const *env(char const *name)
 }
 
 /// libpq variables that name a server or database; any of them means "use libpq's defaults".
-constexpr std::array<char const *, 6> LIBPQ_VARIABLES{"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE",
-                                                      "PGUSER"};
+constexpr std::array<char const *, 6> LIBPQ_VARIABLES{"PGHOST",     "PGHOSTADDR", "PGPORT",
+                                                      "PGDATABASE", "PGSERVICE",  "PGUSER"};
 
 } // namespace
 

@@ -10,10 +10,10 @@ namespace midilib {
 /// The database chosen by the user's options and environment.
 struct database_choice
 {
-    std::string conninfo;  ///< libpq conninfo or URI ("" = libpq defaults from PG* variables)
-    bool embedded = false; ///< true: the private cluster under data_dir
+    std::string conninfo;           ///< libpq conninfo or URI ("" = libpq defaults from PG* variables)
+    bool embedded = false;          ///< true: the private cluster under data_dir
     std::filesystem::path data_dir; ///< for the embedded cluster
-    std::string source;    ///< where the choice came from, for messages ("--db", "MIDILIB_DB", ...)
+    std::string source;             ///< where the choice came from, for messages ("--db", "MIDILIB_DB", ...)
 };
 
 /**

@@ -40,9 +40,10 @@ std::string pg_tool(char const *name)
 {
     auto const p = fs::path{PG_BIN} / name;
     if (!fs::exists(p)) {
-        throw std::runtime_error{fmt::format(
-            "{} not found: the embedded database needs the PostgreSQL 15 server; install it with: "
-            "apt-get install postgresql-15 (or configure a database with --db)", p.string())};
+        throw std::runtime_error{
+            fmt::format("{} not found: the embedded database needs the PostgreSQL 15 server; install it with: "
+                        "apt-get install postgresql-15 (or configure a database with --db)",
+                        p.string())};
     }
     return p.string();
 }
@@ -138,7 +139,9 @@ private:
 unique_fd open_owned(int at, char const *name, fs::path const &shown, int flags)
 {
     unique_fd fd{::openat(at, name, flags | O_NOFOLLOW | O_CLOEXEC, 0644)};
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (fd.get() < 0) {
         int const err = errno;
         if (::fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
@@ -242,8 +245,7 @@ fs::path folder_path(fs::path dir)
 } // namespace
 
 embedded_cluster::embedded_cluster(fs::path dir)
-: m_dir(folder_path(std::move(dir))), m_data(m_dir / "data"), m_socket_dir(m_dir / "run"),
-  m_log(m_dir / "server.log")
+: m_dir(folder_path(std::move(dir))), m_data(m_dir / "data"), m_socket_dir(m_dir / "run"), m_log(m_dir / "server.log")
 {}
 
 fs::path embedded_cluster::default_data_dir()
@@ -314,9 +316,9 @@ cluster_status embedded_cluster::status() const
 void embedded_cluster::initialize(int dir_fd) const
 {
     spdlog::info("initializing the embedded PostgreSQL cluster in {}", m_dir.string());
-    auto const [code, out] = run_tool({pg_tool("initdb"), "-D", m_data.string(), "--username=midilib",
-                                       "--auth-local=trust", "--auth-host=reject", "--encoding=UTF8",
-                                       "--locale=C.UTF-8", "--no-sync"});
+    auto const [code,
+                out] = run_tool({pg_tool("initdb"), "-D", m_data.string(), "--username=midilib", "--auth-local=trust",
+                                 "--auth-host=reject", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"});
     if (code != 0) {
         throw std::runtime_error{fmt::format("initdb failed in {}: {}", m_data.string(), out)};
     }
@@ -341,8 +343,8 @@ void embedded_cluster::start() const
         if (wait_for_live_postmaster()) {
             return;
         }
-        std::tie(code, out) =
-            run_tool({pg_tool("pg_ctl"), "start", "-w", "-t", "60", "-D", m_data.string(), "-l", m_log.string()});
+        std::tie(code, out) = run_tool(
+            {pg_tool("pg_ctl"), "start", "-w", "-t", "60", "-D", m_data.string(), "-l", m_log.string()});
         if (code == 0) {
             break;
         }
@@ -357,8 +359,8 @@ void embedded_cluster::start() const
 
 void embedded_cluster::create_database() const
 {
-    pqxx::connection cx{fmt::format("host={} port=5432 dbname=postgres user=midilib",
-                                    quote_conninfo(m_socket_dir.string()))};
+    pqxx::connection cx{
+        fmt::format("host={} port=5432 dbname=postgres user=midilib", quote_conninfo(m_socket_dir.string()))};
     pqxx::nontransaction tx{cx};
     if (tx.exec("SELECT 1 FROM pg_database WHERE datname = 'midilib'").empty()) {
         tx.exec0("CREATE DATABASE midilib");
@@ -368,7 +370,9 @@ void embedded_cluster::create_database() const
 void embedded_cluster::ensure_running()
 {
     // A folder or socket folder that is a link, or someone else's, is refused before anything talks to it.
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::lstat(m_dir.c_str(), &st) == 0) {
         auto const dir = open_owned_dir(AT_FDCWD, m_dir.c_str(), m_dir);
         if (::fstatat(dir.get(), "run", &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -408,7 +412,8 @@ void embedded_cluster::ensure_running()
     }
     auto const run = open_owned_dir(dir.get(), "run", m_socket_dir);
     if (::fchmod(run.get(), S_IRWXU) != 0) {
-        throw std::runtime_error{fmt::format("cannot set the mode of {}: {}", m_socket_dir.string(), std::strerror(errno))};
+        throw std::runtime_error{
+            fmt::format("cannot set the mode of {}: {}", m_socket_dir.string(), std::strerror(errno))};
     }
     chown_to_postgres(run.get(), m_socket_dir);
     if (!status().running) {

@@ -7,11 +7,10 @@ namespace {
 constexpr char const *FILE_ROW = "SELECT * FROM midi_files WHERE id = $1";
 
 /// Every path of a content, with the innermost archive that holds it.
-constexpr char const *FILE_PATHS =
-    "SELECT p.path, p.size_bytes, to_char(p.mtime, 'YYYY-MM-DD HH24:MI:SS TZ'),"
-    " (SELECT a.path FROM archives a WHERE starts_with(p.path, a.path || '!/')"
-    "  ORDER BY length(a.path) DESC LIMIT 1)"
-    " FROM midi_file_paths p WHERE p.file_id = $1 ORDER BY p.path";
+constexpr char const *FILE_PATHS = "SELECT p.path, p.size_bytes, to_char(p.mtime, 'YYYY-MM-DD HH24:MI:SS TZ'),"
+                                   " (SELECT a.path FROM archives a WHERE starts_with(p.path, a.path || '!/')"
+                                   "  ORDER BY length(a.path) DESC LIMIT 1)"
+                                   " FROM midi_file_paths p WHERE p.file_id = $1 ORDER BY p.path";
 
 } // namespace
 

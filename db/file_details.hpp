@@ -17,7 +17,7 @@ struct file_details
     std::vector<std::pair<std::string, std::string>> fields; ///< column name, value as text ("" for NULL)
     struct place
     {
-        std::string path;    ///< a file, or "archive!/member" for a member of an archive
+        std::string path; ///< a file, or "archive!/member" for a member of an archive
         std::int64_t size_bytes = 0;
         std::string mtime;
         std::string archive; ///< the archive holding it, when inside one

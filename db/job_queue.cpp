@@ -56,14 +56,13 @@ constexpr char const *REQUEUE =
     " ON CONFLICT (file_id, kind) WHERE state IN ('queued', 'running') DO NOTHING RETURNING 1)"
     " SELECT count(*) FROM jobs";
 
-constexpr char const *STATUS =
-    "SELECT (SELECT count(*) FROM midi_files),"
-    " (SELECT count(*) FROM file_analysis WHERE analyzer_version = $1),"
-    " count(*) FILTER (WHERE state = 'queued'), count(*) FILTER (WHERE state = 'running'),"
-    " count(*) FILTER (WHERE state = 'dead'), count(*) FILTER (WHERE state = 'done'),"
-    " count(*) FILTER (WHERE state = 'done' AND finished_at > now() - interval '1 minute'),"
-    " extract(epoch FROM now() - min(enqueued_at) FILTER (WHERE state = 'queued'))::float8"
-    " FROM analysis_jobs";
+constexpr char const *STATUS = "SELECT (SELECT count(*) FROM midi_files),"
+                               " (SELECT count(*) FROM file_analysis WHERE analyzer_version = $1),"
+                               " count(*) FILTER (WHERE state = 'queued'), count(*) FILTER (WHERE state = 'running'),"
+                               " count(*) FILTER (WHERE state = 'dead'), count(*) FILTER (WHERE state = 'done'),"
+                               " count(*) FILTER (WHERE state = 'done' AND finished_at > now() - interval '1 minute'),"
+                               " extract(epoch FROM now() - min(enqueued_at) FILTER (WHERE state = 'queued'))::float8"
+                               " FROM analysis_jobs";
 
 /// The ack: the analysis rows of the jobs still leased to this worker, and those jobs done.
 std::string const &ack_done_sql()
@@ -139,8 +138,7 @@ std::size_t renew_leases(pqxx::connection &cx, queue_settings const &settings)
 {
     pqxx::work tx{cx};
     log_sql("worker", RENEW_LEASES);
-    auto const r =
-        tx.exec_params(RENEW_LEASES, settings.owner, static_cast<std::int64_t>(settings.lease.count()));
+    auto const r = tx.exec_params(RENEW_LEASES, settings.owner, static_cast<std::int64_t>(settings.lease.count()));
     tx.commit();
     return static_cast<std::size_t>(r.affected_rows());
 }
@@ -166,9 +164,9 @@ ack_result ack_jobs(pqxx::connection &cx, queue_settings const &settings, std::s
             reasons.push_back(f.reason);
         }
         log_sql("worker", FAIL_JOBS);
-        for (auto const &row : tx.exec_params(FAIL_JOBS, int_array_literal(ids), text_array_literal(reasons),
-                                              settings.max_attempts, settings.owner,
-                                              static_cast<std::int64_t>(settings.retry_base.count()))) {
+        for (auto const &row :
+             tx.exec_params(FAIL_JOBS, int_array_literal(ids), text_array_literal(reasons), settings.max_attempts,
+                            settings.owner, static_cast<std::int64_t>(settings.retry_base.count()))) {
             ++(row[0].as<std::string>() == "dead" ? result.dead : result.retried);
         }
     }

@@ -55,10 +55,7 @@ std::vector<search_hit> read_hits(pqxx::result const &rows, std::optional<cursor
 
 library_searcher::library_searcher(pqxx::connection &cx) : m_cx(cx) {}
 
-search_page search_library(pqxx::connection &cx, search_request const &r)
-{
-    return library_searcher{cx}.find(r);
-}
+search_page search_library(pqxx::connection &cx, search_request const &r) { return library_searcher{cx}.find(r); }
 
 search_page library_searcher::find(search_request const &request)
 {
@@ -94,7 +91,8 @@ pqxx::result library_searcher::run(sql_statement const &statement, bool per_call
     // (migrations 0011, 0013) on each call cost more than it chose better (docs/search.md).
     // Named by the statement, not by a count: another searcher on this connection (each
     // search_library() call is one) may have prepared other statements under the same count.
-    auto [it, added] = m_prepared.try_emplace(sql, fmt::format("midilib_search_{:016x}", std::hash<std::string>{}(sql)));
+    auto [it, added] = m_prepared.try_emplace(sql,
+                                              fmt::format("midilib_search_{:016x}", std::hash<std::string>{}(sql)));
     if (added) {
         m_cx.prepare(it->second, sql);
     }
@@ -112,7 +110,8 @@ text_access library_searcher::choose_text_access(search_request const &r)
         // one nearest the root: half the library, migration 0013) gives the finest estimates.
         // Not partitioned: the table.
         m_sample_table = one.exec("SELECT relid::regclass::text FROM pg_partition_tree('file_search'::regclass)"
-                                  " WHERE isleaf ORDER BY level, relid LIMIT 1")[0][0].as<std::string>();
+                                  " WHERE isleaf ORDER BY level, relid LIMIT 1")[0][0]
+                             .as<std::string>();
     }
     auto const [sql, params] = text_access_estimate(r, m_sample_table);
     log_sql("search", sql);

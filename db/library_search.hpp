@@ -25,8 +25,8 @@ struct search_hit
     std::string time_signature; ///< "" when none
     std::int64_t tracks = 0;
     bool drums = false;
-    double rank = 0.0;          ///< text relevance (ts_rank_cd, or trigram similarity for fuzzy hits)
-    std::string cursor;         ///< pass as `after` for the hits that follow this one
+    double rank = 0.0;  ///< text relevance (ts_rank_cd, or trigram similarity for fuzzy hits)
+    std::string cursor; ///< pass as `after` for the hits that follow this one
 };
 
 /// One page of hits.

@@ -75,8 +75,7 @@ constexpr char const *REFRESH_SEARCH =
     "SELECT midilib_refresh_search(ARRAY(SELECT DISTINCT f.id FROM stage_paths s JOIN midi_files f USING (hash)))";
 
 /// A path whose file now fails no longer holds the content it held before.
-constexpr char const *FORGET_FAILED_PATHS =
-    "DELETE FROM midi_file_paths p USING stage_errors e WHERE p.path = e.path";
+constexpr char const *FORGET_FAILED_PATHS = "DELETE FROM midi_file_paths p USING stage_errors e WHERE p.path = e.path";
 
 constexpr char const *MERGE_ERRORS =
     "INSERT INTO import_errors (path, size_bytes, mtime, stage, reason)"
@@ -129,9 +128,9 @@ void encode_error(copy_buffer &out, stored_file const &item)
 /// The files of one batch, by the table their rows go to.
 struct batch_rows
 {
-    std::vector<stored_file const *> files;  ///< parsed: a content row and a path row
-    std::vector<stored_file const *> paths;  ///< parsed or known duplicate: a path row
-    std::vector<stored_file const *> errors; ///< failed: an error row
+    std::vector<stored_file const *> files;    ///< parsed: a content row and a path row
+    std::vector<stored_file const *> paths;    ///< parsed or known duplicate: a path row
+    std::vector<stored_file const *> errors;   ///< failed: an error row
     std::vector<stored_file const *> analyses; ///< parsed and analyzed: an analysis row
     std::uint64_t known_duplicates = 0;
 };

@@ -32,7 +32,7 @@ batch_result write_batch(pqxx::connection &cx, std::span<stored_file const *cons
 /// A file found on disk, before it is read.
 struct path_candidate
 {
-    std::string path;          ///< stored form (UTF-8)
+    std::string path; ///< stored form (UTF-8)
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
 };

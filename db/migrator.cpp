@@ -49,7 +49,8 @@ std::vector<migration> load_migrations(std::filesystem::path const &dir)
     static std::regex const NAME{R"(^(\d{4})_([a-z0-9_]+)\.sql$)"};
     std::vector<migration> out;
     if (!std::filesystem::is_directory(dir)) {
-        throw std::runtime_error{fmt::format("migrations folder {} not found (set MIDILIB_MIGRATIONS_DIR)", dir.string())};
+        throw std::runtime_error{
+            fmt::format("migrations folder {} not found (set MIDILIB_MIGRATIONS_DIR)", dir.string())};
     }
     for (auto const &entry : std::filesystem::directory_iterator{dir}) {
         auto const fname = entry.path().filename().string();
@@ -174,7 +175,8 @@ int apply_pending(pqxx::connection &cx, std::vector<migration> const &known)
     }
     int count = 0;
     for (auto const &mig : known) {
-        auto const row = std::find_if(applied.begin(), applied.end(), [&](auto const &a) { return a.version == mig.version; });
+        auto const row = std::find_if(applied.begin(), applied.end(),
+                                      [&](auto const &a) { return a.version == mig.version; });
         if (row != applied.end()) {
             if (!row->checksum) {
                 pqxx::nontransaction tx{cx};
@@ -224,16 +226,18 @@ std::vector<migration_drift> verify_migrations(std::vector<migration> const &kno
     std::vector<migration_drift> out;
     int const newest_known = known.empty() ? 0 : known.back().version;
     for (auto const &a : applied) {
-        auto const file = std::find_if(known.begin(), known.end(), [&](auto const &m) { return m.version == a.version; });
+        auto const file = std::find_if(known.begin(), known.end(),
+                                       [&](auto const &m) { return m.version == a.version; });
         if (a.version > newest_known) {
             out.push_back({a.version, newer_schema_sentence(a.version, newest_known)});
         } else if (file == known.end()) {
             out.push_back({a.version, fmt::format("migration {:04}_{} is applied but its file is missing from {}",
                                                   a.version, a.name, migrations_dir().string())});
         } else if (a.checksum && *a.checksum != file->checksum) {
-            out.push_back({a.version, fmt::format("{} changed after it was applied on {} (checksum {} recorded, {} now); "
-                                                  "write a new migration instead of editing an applied one",
-                                                  file->file.string(), a.applied_at, *a.checksum, file->checksum)});
+            out.push_back(
+                {a.version, fmt::format("{} changed after it was applied on {} (checksum {} recorded, {} now); "
+                                        "write a new migration instead of editing an applied one",
+                                        file->file.string(), a.applied_at, *a.checksum, file->checksum)});
         }
     }
     return out;

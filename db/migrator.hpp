@@ -18,11 +18,11 @@ constexpr char const *NO_TRANSACTION_HEADER = "-- midilib:no-transaction";
 struct migration
 {
     int version = 0;
-    std::string name;              ///< "create_library"
+    std::string name; ///< "create_library"
     std::filesystem::path file;
-    std::string sql;               ///< the file's bytes
-    std::string checksum;          ///< XXH3-128 of the bytes, hex
-    bool transactional = true;     ///< false when the file starts with NO_TRANSACTION_HEADER
+    std::string sql;           ///< the file's bytes
+    std::string checksum;      ///< XXH3-128 of the bytes, hex
+    bool transactional = true; ///< false when the file starts with NO_TRANSACTION_HEADER
 };
 
 /// A row of schema_migrations.

@@ -27,10 +27,7 @@ bool connection_lost(std::exception const &e)
     return false;
 }
 
-std::string first_line(std::string const &s)
-{
-    return s.substr(0, s.find('\n'));
-}
+std::string first_line(std::string const &s) { return s.substr(0, s.find('\n')); }
 
 /// LISTEN midilib_jobs for as long as it exists; the notifications only wake await_notification().
 struct job_listener : pqxx::notification_receiver
@@ -97,8 +94,8 @@ struct queue_connection::state
 
 queue_connection::queue_connection(std::string conninfo, std::string label, queue_settings settings,
                                    std::atomic<bool> const &stop)
-: m_state{std::make_unique<state>(state{std::move(conninfo), std::move(label), std::move(settings), stop, 0, nullptr,
-                                        nullptr})}
+: m_state{std::make_unique<state>(
+      state{std::move(conninfo), std::move(label), std::move(settings), stop, 0, nullptr, nullptr})}
 {}
 
 queue_connection::~queue_connection() = default;
@@ -143,9 +140,6 @@ std::size_t queue_connection::renew_leases()
     return m_state->attempt(renew, lost);
 }
 
-std::size_t queue_connection::reconnects() const noexcept
-{
-    return m_state->reconnects;
-}
+std::size_t queue_connection::reconnects() const noexcept { return m_state->reconnects; }
 
 } // namespace midilib

@@ -14,10 +14,10 @@ namespace midilib {
 /// How a worker uses the queue.
 struct queue_settings
 {
-    std::string owner;                               ///< "host:pid", written into the leases
-    std::chrono::seconds lease{60};                  ///< a claimed job returns to the queue after this unless renewed
-    int max_attempts = 5;                            ///< then the job is dead, with its last error
-    std::chrono::milliseconds retry_base{2000};      ///< backoff: retry_base * 2^(attempts-1), at most 5 min
+    std::string owner;                          ///< "host:pid", written into the leases
+    std::chrono::seconds lease{60};             ///< a claimed job returns to the queue after this unless renewed
+    int max_attempts = 5;                       ///< then the job is dead, with its last error
+    std::chrono::milliseconds retry_base{2000}; ///< backoff: retry_base * 2^(attempts-1), at most 5 min
 };
 
 /// A job taken from the queue, with what the worker needs to do it.
@@ -50,7 +50,7 @@ struct ack_result
 struct queue_status
 {
     std::int64_t files = 0;
-    std::int64_t analyzed = 0;  ///< files with an analysis of the current version
+    std::int64_t analyzed = 0; ///< files with an analysis of the current version
     std::int64_t queued = 0;
     std::int64_t running = 0;
     std::int64_t dead = 0;

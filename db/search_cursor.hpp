@@ -7,8 +7,7 @@
 namespace midilib {
 
 /// What orders a page of hits, and so what its cursors hold besides the file id.
-enum class cursor_kind : char
-{
+enum class cursor_kind : char {
     rank = 'r',  ///< a text search: by rank, then file id
     value = 'v', ///< facets whose leading range orders the hits: by its value, then file id
     id = 'i',    ///< anything else: by file id ("i::<id>", no value)

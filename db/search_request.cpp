@@ -40,12 +40,11 @@ search_request normalized(search_request r)
         }
     }
     if (r.text.size() > MAX_QUERY_BYTES) {
-        throw std::invalid_argument{fmt::format("the query is {} bytes long; midilib search takes up to {}",
-                                                r.text.size(), MAX_QUERY_BYTES)};
+        throw std::invalid_argument{
+            fmt::format("the query is {} bytes long; midilib search takes up to {}", r.text.size(), MAX_QUERY_BYTES)};
     }
-    for (auto const &[value, name] :
-         {std::pair{std::optional{r.after}, "--after"}, std::pair{r.time_signature, "--ts"},
-          std::pair{r.instrument, "--instrument"}, std::pair{r.folder, "--folder"}}) {
+    for (auto const &[value, name] : {std::pair{std::optional{r.after}, "--after"}, std::pair{r.time_signature, "--ts"},
+                                      std::pair{r.instrument, "--instrument"}, std::pair{r.folder, "--folder"}}) {
         if (value && value->size() > MAX_FACET_BYTES) {
             throw std::invalid_argument{fmt::format("{} is {} bytes long; midilib search takes up to {}", name,
                                                     value->size(), MAX_FACET_BYTES)};

@@ -10,7 +10,7 @@ namespace midilib {
 /// What `midilib search` asks for. Every field is optional; an empty request lists the library.
 struct search_request
 {
-    std::string text;  ///< websearch syntax: words, "quoted phrases", -exclusion, or; the last word is a prefix
+    std::string text; ///< websearch syntax: words, "quoted phrases", -exclusion, or; the last word is a prefix
     std::optional<std::pair<double, double>> bpm;      ///< tempo range, inclusive
     std::optional<std::pair<double, double>> duration; ///< seconds, inclusive
     std::optional<std::pair<int, int>> tracks;         ///< track count range
@@ -20,7 +20,7 @@ struct search_request
     std::optional<std::string> folder;                 ///< absolute folder prefix (or archive path)
     std::optional<bool> drums;                         ///< has drums / has none
     int limit = 20;
-    std::string after;                                 ///< a hit's cursor: the page after it
+    std::string after; ///< a hit's cursor: the page after it
 };
 
 /**

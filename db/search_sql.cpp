@@ -71,12 +71,12 @@ std::string facet_conditions(search_request const &r, search_params &st)
         c.push_back("s.time_signature = " + st.typed(*r.time_signature, "text"));
     }
     if (r.duration) {
-        c.push_back("s.duration_seconds BETWEEN " + st.typed(number(r.duration->first), "real") +
-                    " AND " + st.typed(number(r.duration->second), "real"));
+        c.push_back("s.duration_seconds BETWEEN " + st.typed(number(r.duration->first), "real") + " AND " +
+                    st.typed(number(r.duration->second), "real"));
     }
     if (r.tracks) {
-        c.push_back("s.track_count BETWEEN " + st.typed(std::to_string(r.tracks->first), "int") +
-                    " AND " + st.typed(std::to_string(r.tracks->second), "int"));
+        c.push_back("s.track_count BETWEEN " + st.typed(std::to_string(r.tracks->first), "int") + " AND " +
+                    st.typed(std::to_string(r.tracks->second), "int"));
     }
     if (r.drums) {
         c.push_back("s.has_drums = " + st.typed(*r.drums ? "true" : "false", "boolean"));
@@ -107,8 +107,8 @@ std::string facet_conditions(search_request const &r, search_params &st)
         }
         std::string upper = prefix;
         upper.back() = static_cast<char>(upper.back() + 1); // "/" -> "0": every path below, in byte order
-        c.push_back("s.file_id IN (SELECT file_id FROM midi_file_paths WHERE path >= " +
-                    st.typed(prefix, "text") + " AND path < " + st.typed(upper, "text") + ")");
+        c.push_back("s.file_id IN (SELECT file_id FROM midi_file_paths WHERE path >= " + st.typed(prefix, "text") +
+                    " AND path < " + st.typed(upper, "text") + ")");
     }
     std::string out;
     for (auto const &x : c) {
@@ -180,8 +180,8 @@ std::string facet_hits(search_request const &r, std::string const &facets, std::
         }
         auto const id = st.param(std::to_string(after->id)) + "::bigint";
         page = column.empty() ? "s.file_id > " + id
-                              : "(" + column + ", s.file_id) > (" + st.param(after->value) + "::" +
-                                    (column == "s.track_count" ? "int" : "real") + ", " + id + ")";
+                              : "(" + column + ", s.file_id) > (" + st.param(after->value) +
+                                    "::" + (column == "s.track_count" ? "int" : "real") + ", " + id + ")";
     }
     std::string const order_by = column.empty() ? "s.file_id" : column + ", s.file_id";
     std::string const extra = column.empty() ? "" : ", 0::real, " + column;
@@ -230,9 +230,10 @@ sql_statement search_statement(search_request const &request, text_access access
     // Prepared once, the query is built once per call in a CTE, not once per ranked row, and
     // the facets' values are there too. Planned with the values, the query is written out
     // where it is used: a constant whose words the planner weighs against the facets'.
-    auto sql = prepared_text ? ranked_hits("WITH q AS MATERIALIZED (SELECT " + query + " AS query" + st.q_columns() + ")",
-                                           "q.query", facets, page, r.limit, access, true)
-                             : ranked_hits("", query, facets, page, r.limit, access);
+    auto sql = prepared_text
+                   ? ranked_hits("WITH q AS MATERIALIZED (SELECT " + query + " AS query" + st.q_columns() + ")",
+                                 "q.query", facets, page, r.limit, access, true)
+                   : ranked_hits("", query, facets, page, r.limit, access);
     return {std::move(sql), st.params()};
 }
 
@@ -278,16 +279,17 @@ std::optional<sql_statement> fuzzy_statement(search_request const &request)
     std::string const list = st.text_array(words.words);
     std::string const excluded = st.text_array(words.excluded);
     auto sql = ranked_hits(
-        fmt::format("WITH alternatives AS ("
-                    "  SELECT q.n, string_agg(quote_literal(v.word), ' | ') AS alt"
-                    "  FROM unnest({0}) WITH ORDINALITY AS q(w, n)"
-                    "  CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % q.w"
-                    "                      ORDER BY similarity(word, q.w) DESC, word LIMIT {1}) AS v"
-                    "  GROUP BY q.n),"
-                    " q AS MATERIALIZED (SELECT to_tsquery('midilib_names', string_agg('(' || alt || ')', ' & ' ORDER BY n)"
-                    "                    || coalesce((SELECT string_agg(' & !' || quote_literal(x), '') FROM unnest({2}) AS x), ''))"
-                    "                    AS query FROM alternatives)",
-                    list, FUZZY_ALTERNATIVES, excluded),
+        fmt::format(
+            "WITH alternatives AS ("
+            "  SELECT q.n, string_agg(quote_literal(v.word), ' | ') AS alt"
+            "  FROM unnest({0}) WITH ORDINALITY AS q(w, n)"
+            "  CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % q.w"
+            "                      ORDER BY similarity(word, q.w) DESC, word LIMIT {1}) AS v"
+            "  GROUP BY q.n),"
+            " q AS MATERIALIZED (SELECT to_tsquery('midilib_names', string_agg('(' || alt || ')', ' & ' ORDER BY n)"
+            "                    || coalesce((SELECT string_agg(' & !' || quote_literal(x), '') FROM unnest({2}) AS x), ''))"
+            "                    AS query FROM alternatives)",
+            list, FUZZY_ALTERNATIVES, excluded),
         "q.query", facets, "true", r.limit);
     return sql_statement{std::move(sql), st.params()};
 }

@@ -8,34 +8,16 @@ session::session(std::string const &conninfo, std::string const &label) : m_cx(o
 
 session::~session() = default;
 
-search_page session::search(search_request const &request)
-{
-    return search_library(*m_cx, request);
-}
+search_page session::search(search_request const &request) { return search_library(*m_cx, request); }
 
-std::optional<file_details> session::show(std::int64_t id)
-{
-    return show_file(*m_cx, id);
-}
+std::optional<file_details> session::show(std::int64_t id) { return show_file(*m_cx, id); }
 
-queue_status session::read_queue_status()
-{
-    return midilib::read_queue_status(*m_cx);
-}
+queue_status session::read_queue_status() { return midilib::read_queue_status(*m_cx); }
 
-std::size_t session::requeue_analysis(int version, bool all)
-{
-    return midilib::requeue_analysis(*m_cx, version, all);
-}
+std::size_t session::requeue_analysis(int version, bool all) { return midilib::requeue_analysis(*m_cx, version, all); }
 
-int session::migrate_up(std::vector<migration> const &known)
-{
-    return midilib::migrate_up(*m_cx, known);
-}
+int session::migrate_up(std::vector<migration> const &known) { return midilib::migrate_up(*m_cx, known); }
 
-std::vector<applied_migration> session::applied_migrations()
-{
-    return midilib::applied_migrations(*m_cx);
-}
+std::vector<applied_migration> session::applied_migrations() { return midilib::applied_migrations(*m_cx); }
 
 } // namespace midilib

@@ -30,8 +30,8 @@ struct stored_file
     std::int64_t mtime_us = 0;           ///< modification time, microseconds since the epoch
     std::array<std::uint8_t, 16> hash{}; ///< XXH3-128, big-endian digest bytes
     file_state state = file_state::pending;
-    std::string file_row;     ///< when parsed: the stage_files row, one field per FILE_COLUMNS
-    std::string analysis_row; ///< when analyzed: the stage_analysis row, hash then ANALYSIS_COLUMNS
+    std::string file_row;         ///< when parsed: the stage_files row, one field per FILE_COLUMNS
+    std::string analysis_row;     ///< when analyzed: the stage_analysis row, hash then ANALYSIS_COLUMNS
     char const *error_stage = ""; ///< when failed: "scan", "read", "parse", ...
     std::string error_reason;     ///< when failed: one sentence
 

@@ -64,7 +64,9 @@ bool looks_like_archive(std::span<std::uint8_t const> head) noexcept
 {
     using namespace std::string_view_literals;
     return starts_with(head, "PK\x03\x04"sv) || starts_with(head, "7z\xBC\xAF\x27\x1C"sv) ||
-           starts_with(head, "\x1F\x8B"sv) || starts_with(head, "BZh"sv) || starts_with(head, "\xFD" "7zXZ"sv) ||
+           starts_with(head, "\x1F\x8B"sv) || starts_with(head, "BZh"sv) ||
+           starts_with(head, "\xFD"
+                             "7zXZ"sv) ||
            starts_with(head, "Rar!\x1A\x07"sv) || starts_with(head, "\x28\xB5\x2F\xFD"sv);
 }
 
@@ -79,8 +81,8 @@ std::string_view base_name(std::string_view path) noexcept
 bool is_archive_name(std::string_view name) noexcept
 {
     static constexpr std::array<std::string_view, 13> EXTENSIONS{
-        ".zip", ".7z", ".rar", ".tar", ".tgz", ".tbz2", ".txz", ".tzst",
-        ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.lz4"};
+        ".zip",  ".7z",     ".rar",     ".tar",    ".tgz",     ".tbz2",   ".txz",
+        ".tzst", ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.lz4"};
     return std::any_of(EXTENSIONS.begin(), EXTENSIONS.end(), [name](auto ext) { return ends_with_nocase(name, ext); });
 }
 
@@ -94,13 +96,13 @@ bool looks_like_midi(std::span<std::uint8_t const> head) noexcept
 struct archive_reader::level
 {
     struct archive *a = nullptr;
-    std::string path;                ///< of this archive; members are path + "!/" + name
+    std::string path; ///< of this archive; members are path + "!/" + name
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
-    std::vector<std::uint8_t> data;  ///< the bytes of a nested archive (libarchive reads from here)
-    bool head_is_archive = false;    ///< its first bytes are an archive's or a compressor's
-    std::uint64_t entries = 0;       ///< headers read, a run of damaged ones counting as one
-    std::uint64_t damaged_run = 0;   ///< damaged headers since the last good one
+    std::vector<std::uint8_t> data; ///< the bytes of a nested archive (libarchive reads from here)
+    bool head_is_archive = false;   ///< its first bytes are an archive's or a compressor's
+    std::uint64_t entries = 0;      ///< headers read, a run of damaged ones counting as one
+    std::uint64_t damaged_run = 0;  ///< damaged headers since the last good one
 
     level() = default;
     level(level const &) = delete;
@@ -222,8 +224,8 @@ bool archive_reader::next(archive_member &out)
             // This entry is unreadable and libarchive skips to the next one it can read: one error
             // per run of damaged entries, named by its place (its name is part of what was lost).
             if (++l.damaged_run > MAX_DAMAGED_RUN) {
-                fail_level(out, fmt::format("damaged archive: {} ({} damaged entries in a row)", l.error(),
-                                            MAX_DAMAGED_RUN));
+                fail_level(
+                    out, fmt::format("damaged archive: {} ({} damaged entries in a row)", l.error(), MAX_DAMAGED_RUN));
                 return true;
             }
             if (l.damaged_run == 1) {
@@ -305,7 +307,8 @@ bool archive_reader::next(archive_member &out)
         out.path = l.path + "!/" + name;
         out.mtime_us = mtime_us;
         // The nested archives open at once share one memory limit, so depth alone does not multiply it.
-        std::uint64_t const nested_room = m_limits.max_nested_bytes - std::min(m_nested_held, m_limits.max_nested_bytes);
+        std::uint64_t const nested_room = m_limits.max_nested_bytes -
+                                          std::min(m_nested_held, m_limits.max_nested_bytes);
         std::uint64_t const cap = nested ? nested_room : m_limits.max_member_bytes;
         auto const too_large = [&](std::uint64_t size) {
             out.size = size;

@@ -23,7 +23,7 @@ bool looks_like_midi(std::span<std::uint8_t const> head) noexcept;
  */
 struct archive_limits
 {
-    std::uint64_t max_member_bytes = std::uint64_t{64} << 20U;  ///< a larger member is refused (zip bombs)
+    std::uint64_t max_member_bytes = std::uint64_t{64} << 20U; ///< a larger member is refused (zip bombs)
     /// The archives inside an archive are read into memory: together, those open at once stay below this.
     std::uint64_t max_nested_bytes = std::uint64_t{256} << 20U;
     /// Bytes decompressed from one top-level archive and the archives inside it; 0: 256 members of the
@@ -45,12 +45,12 @@ struct archive_limits
 /// One member: a MIDI file (bytes filled), or something that could not be read (error set).
 struct archive_member
 {
-    std::string path;              ///< "packs/drums.zip!/Funk/120.mid", archive path as given, member as stored
+    std::string path; ///< "packs/drums.zip!/Funk/120.mid", archive path as given, member as stored
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
     std::vector<std::uint8_t> bytes;
-    std::string error;             ///< one sentence; the member (or the archive, path = its path) failed
-    bool archive_failed = false;   ///< the error ends the archive (damaged, encrypted, unsupported, too large)
+    std::string error;           ///< one sentence; the member (or the archive, path = its path) failed
+    bool archive_failed = false; ///< the error ends the archive (damaged, encrypted, unsupported, too large)
 };
 
 /**
@@ -90,7 +90,7 @@ private:
 
     archive_limits m_limits;
     std::vector<std::unique_ptr<level>> m_levels;
-    std::string m_open_error; ///< reported by the first next()
+    std::string m_open_error;            ///< reported by the first next()
     std::vector<std::uint8_t> m_scratch; ///< decompression buffer, reused
     std::uint64_t m_expanded = 0;        ///< bytes decompressed so far, nested archives included
     std::uint64_t m_nested_held = 0;     ///< bytes of the nested archives open now

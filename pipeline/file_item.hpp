@@ -127,8 +127,8 @@ struct file_item
     bool analyzed = false;           ///< analysis is valid (parsed, and the import analyzes), until encoded
     analysis_result analysis;
 
-    bool preloaded = false;    ///< bytes came out of an archive: nothing to read from disk
-    std::uint64_t budgeted = 0; ///< bytes held against the archive byte_budget until parsed
+    bool preloaded = false;                    ///< bytes came out of an archive: nothing to read from disk
+    std::uint64_t budgeted = 0;                ///< bytes held against the archive byte_budget until parsed
     std::shared_ptr<archive_progress> archive; ///< the archive this member came from
 };
 

@@ -59,8 +59,8 @@ std::vector<fs::path> normalize_roots(std::vector<fs::path> const &roots)
         }
         if (!fs::exists(root, ec)) {
             // a symlink loop or an unsearchable folder is not "no such file"
-            throw std::runtime_error{fmt::format("{}: {}", root.string(),
-                                                 ec ? ec.message() : std::string{"no such file or folder"})};
+            throw std::runtime_error{
+                fmt::format("{}: {}", root.string(), ec ? ec.message() : std::string{"no such file or folder"})};
         }
         out.push_back(fs::absolute(root).lexically_normal());
         if (out.back().has_filename() == false && out.back() != out.back().root_path()) {

@@ -3,9 +3,9 @@
 
 #include "db/connection_pool.hpp"
 #include "db/library_writer.hpp"
-#include "pipeline/import_stats.hpp"
 #include "pipeline/archive_reader.hpp"
 #include "pipeline/folder_walk.hpp"
+#include "pipeline/import_stats.hpp"
 #include "pipeline/item_pool.hpp"
 
 #include <oneapi/tbb/flow_graph.h>
@@ -37,9 +37,8 @@ std::uint64_t count_files(std::vector<std::filesystem::path> const &roots, std::
 class file_source
 {
 public:
-    file_source(std::vector<std::filesystem::path> roots, connection_pool &pool, item_pool &items,
-                import_stats &stats, std::atomic<bool> const &stop, byte_budget &archive_bytes,
-                archive_limits limits);
+    file_source(std::vector<std::filesystem::path> roots, connection_pool &pool, item_pool &items, import_stats &stats,
+                std::atomic<bool> const &stop, byte_budget &archive_bytes, archive_limits limits);
 
     /// Walks until a file needs importing; false when none is left (or on stop).
     bool has_work();
@@ -103,7 +102,7 @@ private:
     /// waiting here while the limiter is full does not add 1,024 items to the pool.
     std::deque<found_file> m_to_read;
     std::deque<file_item *> m_ready; ///< items made already: archive members, scan errors
-    bool m_exhausted = false; ///< every root has been walked
+    bool m_exhausted = false;        ///< every root has been walked
     byte_budget &m_archive_bytes;
     archive_limits m_limits;
     std::deque<found_file> m_archives; ///< found, not known, not opened yet

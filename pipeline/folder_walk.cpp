@@ -39,8 +39,9 @@ bool starts_like_midi(int dir_fd, char const *name) noexcept
 bool ends_with_nocase(std::string_view name, std::string_view suffix) noexcept
 {
     return name.size() >= suffix.size() &&
-           std::equal(suffix.begin(), suffix.end(), name.end() - static_cast<std::ptrdiff_t>(suffix.size()),
-                      [](char a, char b) { return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b))); });
+           std::equal(
+               suffix.begin(), suffix.end(), name.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+               [](char a, char b) { return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b))); });
 }
 
 bool is_midi_file_name(std::string_view name) noexcept
@@ -84,9 +85,14 @@ bool folder_walk::open_folder(int parent_fd, std::string const &name, std::strin
         }
         auto type = e->d_type;
         if (type == DT_UNKNOWN) { // some file systems do not fill d_type
-            struct stat st{};
+            struct stat st
+            {
+            };
             if (::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+                type = S_ISDIR(st.st_mode)   ? DT_DIR
+                       : S_ISLNK(st.st_mode) ? DT_LNK
+                       : S_ISREG(st.st_mode) ? DT_REG
+                                             : DT_UNKNOWN;
             }
         }
         if (type == DT_DIR) {
@@ -109,7 +115,9 @@ bool folder_walk::open_folder(int parent_fd, std::string const &name, std::strin
 
 bool folder_walk::stat_entry(int dir_fd, std::string const &name, walk_entry &out) const
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::fstatat(dir_fd, name.c_str(), &st, 0) != 0) {
         out.error = std::strerror(errno);
         return true;
@@ -131,7 +139,9 @@ bool folder_walk::next(walk_entry &out)
                 return false;
             }
             auto const &root = m_roots[m_root].native();
-            struct stat st{};
+            struct stat st
+            {
+            };
             if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
                 // a file named on the command line is taken whatever its name
                 out = walk_entry{};

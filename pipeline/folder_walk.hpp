@@ -18,8 +18,8 @@ bool is_midi_file_name(std::string_view name) noexcept;
 /// One MIDI file found by the walk, or a file or folder that could not be looked at.
 struct walk_entry
 {
-    std::string fs_path;       ///< as the file system spells it (any bytes)
-    std::size_t root = 0;      ///< index of the root it was found under
+    std::string fs_path;  ///< as the file system spells it (any bytes)
+    std::size_t root = 0; ///< index of the root it was found under
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0; ///< modification time, microseconds since the epoch
     std::string error;         ///< empty unless the entry could not be stat'ed or opened
@@ -52,7 +52,7 @@ private:
     struct folder
     {
         int fd = -1;
-        std::string path;                               ///< with a trailing "/"
+        std::string path;                                ///< with a trailing "/"
         std::vector<std::pair<std::string, bool>> names; ///< (name, is folder), sorted
         std::size_t next = 0;
     };

@@ -11,8 +11,7 @@ namespace midilib {
 namespace flow = tbb::flow;
 
 import_graph::import_graph(import_context ctx, std::size_t readers)
-: m_ctx(ctx),
-  m_source(m_graph, [this](tbb::flow_control &fc) { return m_ctx.source(fc); }),
+: m_ctx(ctx), m_source(m_graph, [this](tbb::flow_control &fc) { return m_ctx.source(fc); }),
   m_limiter(m_graph, files_in_flight(ctx.pool.size())),
   m_route(m_graph, flow::unlimited,
           [](file_item *item, route_node_type::output_ports_type &out) {
@@ -22,12 +21,11 @@ import_graph::import_graph(import_context ctx, std::size_t readers)
                   std::get<0>(out).try_put(item);
               }
           }),
-  m_read(m_graph, readers, [this](file_item *item) { return read(item); }),
-  m_hash(m_graph, flow::unlimited,
-         [this](file_item *item) {
-             hash_stage(*item, m_ctx.hashes);
-             return item;
-         }),
+  m_read(m_graph, readers, [this](file_item *item) { return read(item); }), m_hash(m_graph, flow::unlimited,
+                                                                                   [this](file_item *item) {
+                                                                                       hash_stage(*item, m_ctx.hashes);
+                                                                                       return item;
+                                                                                   }),
   m_parse(m_graph, flow::unlimited, [this](file_item *item) { return parse(item); }),
   m_heavy(m_graph, flow::serial,
           [this](file_item *item) {

@@ -21,10 +21,7 @@ namespace midilib {
 /// written on each, one filling, and one being read and parsed, so the writers never wait for a
 /// batch to fill. Each holds its encoded rows, so this bounds most of the import's memory
 /// whatever the corpus size.
-constexpr std::size_t files_in_flight(std::size_t writers) noexcept
-{
-    return (writers + 2) * MAX_BATCH_ROWS;
-}
+constexpr std::size_t files_in_flight(std::size_t writers) noexcept { return (writers + 2) * MAX_BATCH_ROWS; }
 
 /// Files at least this large (about 0.5 % of a library) go through a serial node that reads, hashes,
 /// parses and analyzes them one at a time: analysis holds a few times a file's size, so memory peaks
@@ -76,7 +73,8 @@ private:
     tbb::flow::graph m_graph;
     tbb::flow::input_node<file_item *> m_source;
     limiter_type m_limiter;
-    route_node_type m_route; ///< port 0: to m_read (then m_hash, m_parse); port 1: files of HEAVY_FILE_BYTES or more, to m_heavy
+    /// port 0: to m_read (then m_hash, m_parse); port 1: files of HEAVY_FILE_BYTES or more, to m_heavy
+    route_node_type m_route;
     stage_type m_read;
     stage_type m_hash;
     stage_type m_parse;

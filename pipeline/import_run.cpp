@@ -31,10 +31,7 @@ double seconds_since(std::chrono::steady_clock::time_point start)
 /// 32 MiB keeps the parsers fed (thousands of typical members) at a fixed memory cost.
 constexpr std::uint64_t MAX_ARCHIVE_BYTES_IN_FLIGHT = std::uint64_t{32} << 20U;
 
-std::size_t core_count() noexcept
-{
-    return std::max(1U, std::thread::hardware_concurrency());
-}
+std::size_t core_count() noexcept { return std::max(1U, std::thread::hardware_concurrency()); }
 
 /**
  * The progress line, when shown, and the look-ahead count that gives it its ETA (a second walk of
@@ -129,10 +126,7 @@ import_summary summarize(import_stats const &stats, double seconds, bool interru
 
 } // namespace
 
-std::size_t default_connections() noexcept
-{
-    return std::max<std::size_t>(2, std::thread::hardware_concurrency());
-}
+std::size_t default_connections() noexcept { return std::max<std::size_t>(2, std::thread::hardware_concurrency()); }
 
 double peak_rss_mb()
 {

@@ -26,18 +26,18 @@ struct import_options
 struct import_summary
 {
     std::uint64_t scanned = 0;
-    std::uint64_t skipped = 0;    ///< unchanged since an earlier run, not read
+    std::uint64_t skipped = 0; ///< unchanged since an earlier run, not read
     std::uint64_t imported = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t failed = 0;
-    std::uint64_t stopped = 0;    ///< found but not read because of a stop; the next run takes them
+    std::uint64_t stopped = 0; ///< found but not read because of a stop; the next run takes them
     std::uint64_t bytes = 0;
     std::uint64_t batches = 0;
     double seconds = 0.0;
-    double files_per_sec = 0.0;   ///< files processed (scanned) per second
+    double files_per_sec = 0.0; ///< files processed (scanned) per second
     double mb_per_sec = 0.0;
     double peak_rss_mb = 0.0;
-    bool interrupted = false;     ///< stopped by SIGINT/SIGTERM after committing the batches in flight
+    bool interrupted = false; ///< stopped by SIGINT/SIGTERM after committing the batches in flight
 };
 
 /// Default writer concurrency: one connection per core, at least two.

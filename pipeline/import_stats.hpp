@@ -21,10 +21,7 @@ struct import_stats
     std::atomic<bool> expected_final{false};  ///< the look-ahead walk has finished
 
     /// Files that reached a final state.
-    [[nodiscard]] std::uint64_t done() const noexcept
-    {
-        return skipped + imported + duplicates + failed + stopped;
-    }
+    [[nodiscard]] std::uint64_t done() const noexcept { return skipped + imported + duplicates + failed + stopped; }
 };
 
 } // namespace midilib

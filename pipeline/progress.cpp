@@ -30,9 +30,10 @@ std::string progress_text(import_stats const &stats, double seconds)
     if (stats.expected_final && total_rate > 0 && stats.expected >= done) {
         eta = "ETA " + clock_text(static_cast<double>(stats.expected - done) / total_rate);
     }
-    return fmt::format("seen {} · imported {} · duplicates {} · failed {} · unchanged {} | {:.0f} files/s {:.1f} MB/s | {}",
-                       stats.scanned.load(), stats.imported.load(), stats.duplicates.load(), stats.failed.load(),
-                       stats.skipped.load(), rate, mb_rate, eta);
+    return fmt::format(
+        "seen {} · imported {} · duplicates {} · failed {} · unchanged {} | {:.0f} files/s {:.1f} MB/s | {}",
+        stats.scanned.load(), stats.imported.load(), stats.duplicates.load(), stats.failed.load(), stats.skipped.load(),
+        rate, mb_rate, eta);
 }
 
 progress_line::progress_line(import_stats const &stats)

@@ -43,7 +43,9 @@ bool read_file(std::string const &path, std::vector<std::uint8_t> &bytes, std::s
         error = std::strerror(errno);
         return false;
     }
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) != 0) {
         error = std::strerror(errno);
     } else if (!S_ISREG(st.st_mode)) {

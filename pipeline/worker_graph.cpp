@@ -39,7 +39,9 @@ bool read_stored_path(std::string const &path, std::vector<std::uint8_t> &bytes,
         return false;
     }
     std::string const archive = path.substr(0, bang);
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::stat(archive.c_str(), &st) != 0) {
         error = fmt::format("archive {}: {}", archive, std::strerror(errno));
         return false;
@@ -93,8 +95,7 @@ std::string do_job(claimed_job const &job, file_item &item)
 
 worker_graph::worker_graph(worker_context ctx)
 : m_ctx(ctx), m_last_reap(clock_type::now() - REAP_EVERY),
-  m_source(m_graph, [this](tbb::flow_control &fc) { return claim(fc); }),
-  m_limiter(m_graph, BATCHES_IN_FLIGHT),
+  m_source(m_graph, [this](tbb::flow_control &fc) { return claim(fc); }), m_limiter(m_graph, BATCHES_IN_FLIGHT),
   m_analyze(m_graph, flow::serial, [](job_batch *batch) { return analyze(batch); }),
   m_ack(m_graph, flow::serial, [this](job_batch *batch) { return ack(batch); })
 {

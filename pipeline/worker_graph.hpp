@@ -32,11 +32,11 @@ struct job_batch
 struct worker_context
 {
     worker_options const &options;
-    queue_connection &claimer;          ///< the source's: reaps, claims, waits for a NOTIFY
-    queue_connection &writer;           ///< the ack node's
-    std::atomic<std::size_t> &held;     ///< batches claimed and not acked yet (for the lease heartbeat)
-    std::atomic<bool> const &stop;      ///< set by SIGINT/SIGTERM: claim no more, ack what is in hand
-    worker_summary &summary;            ///< counts of the acks
+    queue_connection &claimer;      ///< the source's: reaps, claims, waits for a NOTIFY
+    queue_connection &writer;       ///< the ack node's
+    std::atomic<std::size_t> &held; ///< batches claimed and not acked yet (for the lease heartbeat)
+    std::atomic<bool> const &stop;  ///< set by SIGINT/SIGTERM: claim no more, ack what is in hand
+    worker_summary &summary;        ///< counts of the acks
 };
 
 /// The graph and its nodes; built in the constructor, run once.

@@ -19,10 +19,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::string first_line(std::string const &s)
-{
-    return s.substr(0, s.find('\n'));
-}
+std::string first_line(std::string const &s) { return s.substr(0, s.find('\n')); }
 
 /**
  * While the worker holds claimed jobs, extends their lease every lease/3 on a connection of
@@ -35,8 +32,8 @@ class lease_heartbeat
 public:
     lease_heartbeat(std::string const &conninfo, queue_settings const &queue, std::atomic<std::size_t> const &held,
                     std::atomic<bool> const &stop)
-    : m_cx{conninfo, "midilib.worker/lease", queue, stop}, m_lease(queue.lease), m_held(held),
-      m_thread{[this](std::stop_token const &st) { beat(st); }}
+    : m_cx{conninfo, "midilib.worker/lease", queue, stop}, m_lease(queue.lease),
+      m_held(held), m_thread{[this](std::stop_token const &st) { beat(st); }}
     {}
 
     lease_heartbeat(lease_heartbeat const &) = delete;

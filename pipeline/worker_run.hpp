@@ -12,10 +12,10 @@ namespace midilib {
 struct worker_options
 {
     std::string conninfo;
-    std::size_t jobs = 0;      ///< files analyzed at once (0: one per core)
-    std::size_t batch = 200;   ///< jobs claimed (and acked) together
-    bool once = false;         ///< exit when the queue has no available job
-    queue_settings queue;      ///< owner, lease, attempts, backoff
+    std::size_t jobs = 0;    ///< files analyzed at once (0: one per core)
+    std::size_t batch = 200; ///< jobs claimed (and acked) together
+    bool once = false;       ///< exit when the queue has no available job
+    queue_settings queue;    ///< owner, lease, attempts, backoff
 };
 
 struct worker_summary

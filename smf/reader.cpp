@@ -134,21 +134,24 @@ smf_result read_smf(byte_span input)
     std::size_t pos = 8 + std::min<std::size_t>(body_len, bytes.size() - 8);
     while (pos < bytes.size()) {
         if (bytes.size() - pos < 8) {
-            add_warning(file.warnings, fmt::format("{} bytes of trailing garbage after the last chunk", bytes.size() - pos));
+            add_warning(file.warnings,
+                        fmt::format("{} bytes of trailing garbage after the last chunk", bytes.size() - pos));
             break;
         }
         std::size_t const len = be32(bytes, pos + 4);
         std::size_t const avail = bytes.size() - (pos + 8);
         bool const is_track = track_tag_any_case(bytes, pos);
         if (is_track && !tag_is(bytes, pos, "MTrk")) {
-            add_warning(file.warnings, fmt::format("track {}: chunk tag misspelled \"{}\"", file.tracks.size(),
-                                                   std::string_view{reinterpret_cast<char const *>(bytes.data() + pos), 4}));
+            add_warning(file.warnings,
+                        fmt::format("track {}: chunk tag misspelled \"{}\"", file.tracks.size(),
+                                    std::string_view{reinterpret_cast<char const *>(bytes.data() + pos), 4}));
         }
         bool const printable = std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(pos),
                                            bytes.begin() + static_cast<std::ptrdiff_t>(pos + 4),
                                            [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; });
         if (!is_track && !printable) {
-            add_warning(file.warnings, fmt::format("{} bytes of trailing garbage after the last chunk", bytes.size() - pos));
+            add_warning(file.warnings,
+                        fmt::format("{} bytes of trailing garbage after the last chunk", bytes.size() - pos));
             break;
         }
         if (len > avail) {
@@ -160,8 +163,9 @@ smf_result read_smf(byte_span input)
         if (is_track) {
             file.tracks.push_back(body);
         } else {
-            add_warning(file.warnings, fmt::format("skipped unknown chunk \"{}\"",
-                                                   std::string_view{reinterpret_cast<char const *>(bytes.data() + pos), 4}));
+            add_warning(file.warnings,
+                        fmt::format("skipped unknown chunk \"{}\"",
+                                    std::string_view{reinterpret_cast<char const *>(bytes.data() + pos), 4}));
         }
         pos += 8 + body.size();
     }
@@ -177,10 +181,7 @@ smf_result read_smf(byte_span input)
     return result;
 }
 
-std::uint32_t ticks_per_quarter(smf_header const &h) noexcept
-{
-    return h.division == division_kind::ppq ? h.ppq : 0;
-}
+std::uint32_t ticks_per_quarter(smf_header const &h) noexcept { return h.division == division_kind::ppq ? h.ppq : 0; }
 
 track_cursor::track_cursor(byte_span track, std::vector<std::string> *warnings) noexcept
 : m_bytes(track), m_warnings(warnings)

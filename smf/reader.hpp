@@ -26,9 +26,9 @@ struct smf_header
     std::uint16_t format = 0;          ///< 0, 1 or 2 (another value is kept and warned about)
     std::uint16_t declared_tracks = 0; ///< track count written in MThd
     division_kind division = division_kind::ppq;
-    std::uint16_t ppq = 0;             ///< ticks per quarter note (division_kind::ppq)
-    std::uint8_t smpte_fps = 0;        ///< 24, 25, 29 (29.97 drop) or 30 (division_kind::smpte)
-    std::uint8_t ticks_per_frame = 0;  ///< sub-frame resolution (division_kind::smpte)
+    std::uint16_t ppq = 0;            ///< ticks per quarter note (division_kind::ppq)
+    std::uint8_t smpte_fps = 0;       ///< 24, 25, 29 (29.97 drop) or 30 (division_kind::smpte)
+    std::uint8_t ticks_per_frame = 0; ///< sub-frame resolution (division_kind::smpte)
 };
 
 /// A parsed file: header, the bodies of its MTrk chunks (spans into the input) and warnings.
@@ -63,13 +63,14 @@ enum class event_kind : std::uint8_t {
 /// One event. Spans point into the file buffer.
 struct smf_event
 {
-    std::uint64_t tick = 0;   ///< absolute tick from the start of the track
+    std::uint64_t tick = 0; ///< absolute tick from the start of the track
     event_kind kind = event_kind::channel;
-    std::uint8_t status = 0;  ///< full status byte, running status resolved (0xFF for meta)
+    std::uint8_t status = 0;    ///< full status byte, running status resolved (0xFF for meta)
     std::uint8_t meta_type = 0; ///< meta event type (kind == meta)
-    std::uint8_t data1 = 0;   ///< first data byte (channel events)
-    std::uint8_t data2 = 0;   ///< second data byte, 0 when the message has one
-    byte_span payload;        ///< meta or sysex data (clipped to the track end when truncated); the data bytes of a channel message
+    std::uint8_t data1 = 0;     ///< first data byte (channel events)
+    std::uint8_t data2 = 0;     ///< second data byte, 0 when the message has one
+    /// meta or sysex data (clipped to the track end when truncated); the data bytes of a channel message
+    byte_span payload;
 
     /// Channel 0..15 of a channel event.
     [[nodiscard]] std::uint8_t channel() const noexcept { return status & 0x0FU; }
@@ -83,8 +84,7 @@ struct smf_event
     /// A note-off, or a note-on with velocity 0.
     [[nodiscard]] bool is_note_off() const noexcept
     {
-        return kind == event_kind::channel &&
-               (command() == 0x80U || (command() == 0x90U && data2 == 0));
+        return kind == event_kind::channel && (command() == 0x80U || (command() == 0x90U && data2 == 0));
     }
 };
 
@@ -119,7 +119,7 @@ private:
     bool m_running_after_meta = false; ///< a meta/sysex came after the last channel status
     bool m_saw_eot = false;
     bool m_done = false;
-    std::uint32_t m_warned = 0;        ///< bit per defect kind already reported for this track
+    std::uint32_t m_warned = 0; ///< bit per defect kind already reported for this track
     std::vector<std::string> *m_warnings;
 };
 

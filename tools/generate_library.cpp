@@ -25,9 +25,10 @@ namespace fs = std::filesystem;
 /// Files per pack folder: 1,000,000 files make 10,000 folders.
 constexpr std::size_t FILES_PER_FOLDER = 100;
 
-constexpr std::array<char const *, 8> GENRES{"House", "Techno", "Jazz", "Folk", "Classical", "HipHop", "Ambient", "Rock"};
-constexpr std::array<char const *, 10> ROLES{"Kick", "Bass", "Lead", "Pad", "Chords", "Arp", "Drums", "Piano", "Strings",
-                                             "Melody"};
+constexpr std::array<char const *, 8> GENRES{"House",     "Techno", "Jazz",    "Folk",
+                                             "Classical", "HipHop", "Ambient", "Rock"};
+constexpr std::array<char const *, 10> ROLES{"Kick", "Bass",  "Lead",  "Pad",     "Chords",
+                                             "Arp",  "Drums", "Piano", "Strings", "Melody"};
 constexpr std::array<char const *, 12> KEYS{"C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"};
 
 struct source
@@ -83,7 +84,8 @@ void put_be32(std::vector<std::uint8_t> &b, std::size_t at, std::uint32_t v)
 void meta(std::vector<std::uint8_t> &t, std::uint8_t type, std::string const &text)
 {
     t.insert(t.end(), {0x00, 0xFF, type, static_cast<std::uint8_t>(std::min<std::size_t>(text.size(), 127))});
-    t.insert(t.end(), text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(text.size(), 127)));
+    t.insert(t.end(), text.begin(),
+             text.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(text.size(), 127)));
 }
 
 /// Variant @p v of @p s: transposed by @p semitones, tempo scaled by @p factor, one track added.
@@ -163,7 +165,7 @@ int main(int argc, char **argv)
                                                              static_cast<std::streamsize>(data.size()));
         bytes += data.size();
     }
-    fmt::print("{{\"bench\":\"generate\",\"generated\":{},\"bytes\":{},\"sources\":{},\"out\":\"{}\"}}\n", n, bytes, sources.size(),
-               out_dir.string());
+    fmt::print("{{\"bench\":\"generate\",\"generated\":{},\"bytes\":{},\"sources\":{},\"out\":\"{}\"}}\n", n, bytes,
+               sources.size(), out_dir.string());
     return 0;
 }

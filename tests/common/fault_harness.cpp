@@ -34,9 +34,9 @@ void expect_one_clear_line(finished const &r, std::vector<std::string> const &an
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "stderr:\n" << r.err;
     EXPECT_TRUE(r.err.starts_with("error: ")) << r.err;
-    EXPECT_TRUE(std::any_of(any_of.begin(), any_of.end(),
-                            [&](auto const &words) { return r.err.find(words) != std::string::npos; }))
-        << r.err;
+    EXPECT_TRUE(std::any_of(any_of.begin(), any_of.end(), [&](auto const &words) {
+        return r.err.find(words) != std::string::npos;
+    })) << r.err;
     std::cout << "midilib said: " << r.err;
 }
 
@@ -142,8 +142,8 @@ std::string embedded_server::create_database(std::string const &name) const
 
 void embedded_server::stop_immediately() const
 {
-    std::vector<std::string> args{(fs::path{PG_BIN} / "pg_ctl").string(), "stop", "-m", "immediate", "-w",
-                                  "-D", (m_dir / "data").string()};
+    std::vector<std::string> args{
+        (fs::path{PG_BIN} / "pg_ctl").string(), "stop", "-m", "immediate", "-w", "-D", (m_dir / "data").string()};
     if (::geteuid() == 0) { // pg_ctl refuses root; the server runs as postgres
         args.insert(args.begin(), {"runuser", "-u", "postgres", "--"});
     }
@@ -178,7 +178,9 @@ std::string tmpfs_mount::resize(std::uint64_t mib)
 
 std::uint64_t tmpfs_mount::used_mib() const
 {
-    struct statvfs s{};
+    struct statvfs s
+    {
+    };
     ::statvfs(m_dir.c_str(), &s);
     return ((s.f_blocks - s.f_bfree) * s.f_frsize + (1U << 20U) - 1) >> 20U;
 }

@@ -26,9 +26,10 @@ std::string contents_fingerprint(temp_database const &db)
 
 std::string analysis_fingerprint(temp_database const &db)
 {
-    return db.scalar<std::string>("SELECT md5(coalesce(string_agg(row(f.hash, a.analyzer_version, a.key_name,"
-                                  " a.tempo_bpm, a.chord_progression, a.has_drums, a.note_count, a.instruments)::text,"
-                                  " ',' ORDER BY f.hash), '')) FROM file_analysis a JOIN midi_files f ON f.id = a.file_id");
+    return db.scalar<std::string>(
+        "SELECT md5(coalesce(string_agg(row(f.hash, a.analyzer_version, a.key_name,"
+        " a.tempo_bpm, a.chord_progression, a.has_drums, a.note_count, a.instruments)::text,"
+        " ',' ORDER BY f.hash), '')) FROM file_analysis a JOIN midi_files f ON f.id = a.file_id");
 }
 
 std::string errors_fingerprint(temp_database const &db)

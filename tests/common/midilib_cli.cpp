@@ -4,8 +4,7 @@
 
 namespace midilib::testing {
 
-std::vector<std::string> midilib_command(std::string const &conninfo, std::vector<std::string> const &args,
-                                         verbosity v)
+std::vector<std::string> midilib_command(std::string const &conninfo, std::vector<std::string> const &args, verbosity v)
 {
     std::vector<std::string> all{midilib_binary().string()};
     if (v == verbosity::quiet) {
@@ -24,8 +23,7 @@ std::vector<std::string> midilib_data_dir_command(std::filesystem::path const &d
     return all;
 }
 
-std::pair<int, std::string> run_midilib(std::string const &conninfo, std::vector<std::string> const &args,
-                                        verbosity v)
+std::pair<int, std::string> run_midilib(std::string const &conninfo, std::vector<std::string> const &args, verbosity v)
 {
     return run(midilib_command(conninfo, args, v));
 }

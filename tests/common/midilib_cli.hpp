@@ -11,11 +11,7 @@
 namespace midilib::testing {
 
 /// What midilib prints besides its results: errors only (-q), or its default progress and summary lines.
-enum class verbosity
-{
-    quiet,
-    normal
-};
+enum class verbosity { quiet, normal };
 
 /// `midilib [-q] --db <conninfo> <args...>`.
 std::vector<std::string> midilib_command(std::string const &conninfo, std::vector<std::string> const &args,

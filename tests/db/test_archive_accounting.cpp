@@ -74,8 +74,9 @@ TEST_F(archive_accounting, archives_nested_five_deep_are_read)
     auto const summary = import_json("l1.zip");
     EXPECT_EQ(summary["imported"], 1) << summary.dump();
     EXPECT_EQ(summary["failed"], 0) << summary.dump();
-    EXPECT_EQ(m_db.count_rows("midi_file_paths",
-                              "path = '" + path("l1.zip") + "!/l2.zip!/l3.zip!/l4.zip!/l5.zip!/a.mid'"), 1);
+    EXPECT_EQ(
+        m_db.count_rows("midi_file_paths", "path = '" + path("l1.zip") + "!/l2.zip!/l3.zip!/l4.zip!/l5.zip!/a.mid'"),
+        1);
     EXPECT_EQ(m_db.count_rows("import_errors"), 0) << errors();
     EXPECT_EQ(m_db.count_rows("archives", "path = '" + path("l1.zip") + "' AND members = 1"), 1);
 }
@@ -132,8 +133,8 @@ TEST_F(archive_accounting, an_archive_expanding_beyond_its_bound_is_an_error_row
        "for i in $(seq 1 300); do cp inner.zip many/$i.zip; done && cd many && zip -q ../bomb.zip *.zip");
     auto const summary = import_json("bomb.zip", {"--max-member-mb", "1"});
     EXPECT_GE(summary["failed"], 1) << summary.dump();
-    EXPECT_EQ(m_db.count_rows("import_errors", "path = '" + path("bomb.zip") +
-                                                   "' AND reason LIKE '%256 MiB limit for one archive%'"),
+    EXPECT_EQ(m_db.count_rows("import_errors",
+                              "path = '" + path("bomb.zip") + "' AND reason LIKE '%256 MiB limit for one archive%'"),
               1);
     EXPECT_EQ(m_db.count_rows("archives"), 0);
 }

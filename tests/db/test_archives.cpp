@@ -111,13 +111,15 @@ TEST_F(archive_test, damaged_encrypted_and_oversized_archives_are_error_rows)
        "cd bomb && zip -q ../bomb.zip huge.mid && cd .. && rm -rf bomb");
     temp_database db;
     auto const dir = m_dir.path().string();
-    auto const summary = import_json(db, {dir + "/good.zip", dir + "/truncated.zip", dir + "/encrypted.zip",
-                                          dir + "/bomb.zip"},
-                                     {"--max-member-mb", "8"});
+    auto const summary = import_json(
+        db, {dir + "/good.zip", dir + "/truncated.zip", dir + "/encrypted.zip", dir + "/bomb.zip"},
+        {"--max-member-mb", "8"});
     // One clear row each; the good archive is imported whole beside them.
-    EXPECT_EQ(db.count_rows("import_errors", "path = '" + dir + "/encrypted.zip' AND reason LIKE 'encrypted archive%'"), 1);
+    EXPECT_EQ(db.count_rows("import_errors", "path = '" + dir + "/encrypted.zip' AND reason LIKE 'encrypted archive%'"),
+              1);
     EXPECT_EQ(db.count_rows("import_errors", "path = '" + dir + "/truncated.zip' AND stage = 'archive'"), 1);
-    EXPECT_EQ(db.count_rows("import_errors", "path = '" + dir + "/bomb.zip!/huge.mid' AND reason LIKE '%8 MiB limit%'"), 1);
+    EXPECT_EQ(db.count_rows("import_errors", "path = '" + dir + "/bomb.zip!/huge.mid' AND reason LIKE '%8 MiB limit%'"),
+              1);
     EXPECT_EQ(db.count_rows("archives", "path = '" + dir + "/good.zip'"), 1);
     EXPECT_EQ(db.count_rows("archives", "path IN ('" + dir + "/truncated.zip', '" + dir + "/encrypted.zip')"), 0);
     temp_database loose;
@@ -129,8 +131,9 @@ TEST_F(archive_test, damaged_encrypted_and_oversized_archives_are_error_rows)
     EXPECT_LT(summary["peak_rss_mb"].get<double>(), 80.0) << summary.dump();
 #endif
     std::cout << "errors: "
-              << db.scalar<std::string>("SELECT string_agg(path || ': ' || reason, E'\\n' ORDER BY path) FROM import_errors"
-                                        " WHERE path NOT LIKE '%good.zip%'")
+              << db.scalar<std::string>(
+                     "SELECT string_agg(path || ': ' || reason, E'\\n' ORDER BY path) FROM import_errors"
+                     " WHERE path NOT LIKE '%good.zip%'")
               << "\n";
 }
 

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 namespace midilib::testing {
@@ -128,9 +128,11 @@ TEST_F(concurrency_test, sigint_commits_what_is_in_flight_and_rerun_completes)
     EXPECT_TRUE(summary["interrupted"].get<bool>());
     // Everything the summary reports was committed, and nothing else; the files left unread
     // are counted, so every file found is accounted for.
-    auto const reported = summary["imported"].get<long>() + summary["duplicates"].get<long>() + summary["failed"].get<long>();
+    auto const reported = summary["imported"].get<long>() + summary["duplicates"].get<long>() +
+                          summary["failed"].get<long>();
     EXPECT_EQ(db.count_rows("midi_file_paths") + db.count_rows("import_errors"), reported);
-    EXPECT_EQ(reported + summary["stopped"].get<long>() + summary["skipped"].get<long>(), summary["scanned"].get<long>());
+    EXPECT_EQ(reported + summary["stopped"].get<long>() + summary["skipped"].get<long>(),
+              summary["scanned"].get<long>());
     std::cout << "stopped with " << reported << " files committed, " << summary["stopped"] << " left unread\n";
 
     ASSERT_EQ(run(import_command(db)).first, 0);

@@ -12,9 +12,9 @@ namespace {
 TEST(copy_buffer, special_characters_round_trip)
 {
     temp_database db;
-    std::vector<std::string> const values{"plain",  "tab\there", "new\nline", "cr\rhere", "back\\slash",
-                                          "\"quoted\"", "{braces}", "comma,semi;", "NULL",    "\\N",
-                                          "",           "é€ 漢字"};
+    std::vector<std::string> const values{"plain",       "tab\there",  "new\nline", "cr\rhere",
+                                          "back\\slash", "\"quoted\"", "{braces}",  "comma,semi;",
+                                          "NULL",        "\\N",        "",          "é€ 漢字"};
     copy_buffer buf;
     for (auto const &v : values) {
         buf.text(v);

@@ -30,7 +30,9 @@ struct owner_and_mode
 
 owner_and_mode owner_and_mode_of(fs::path const &p)
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
     return {st.st_uid, st.st_gid, st.st_mode & 07777U};
 }

@@ -95,8 +95,20 @@ TEST(embedded_cluster, concurrent_start)
     std::filesystem::permissions(dir.path(), std::filesystem::perms::all, std::filesystem::perm_options::add);
     auto const pg = dir.path() / "pg";
     std::exception_ptr errors[2];
-    std::thread a{[&] { try { embedded_cluster{pg}.ensure_running(); } catch (...) { errors[0] = std::current_exception(); } }};
-    std::thread b{[&] { try { embedded_cluster{pg}.ensure_running(); } catch (...) { errors[1] = std::current_exception(); } }};
+    std::thread a{[&] {
+        try {
+            embedded_cluster{pg}.ensure_running();
+        } catch (...) {
+            errors[0] = std::current_exception();
+        }
+    }};
+    std::thread b{[&] {
+        try {
+            embedded_cluster{pg}.ensure_running();
+        } catch (...) {
+            errors[1] = std::current_exception();
+        }
+    }};
     a.join();
     b.join();
     EXPECT_FALSE(errors[0]);

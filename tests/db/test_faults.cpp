@@ -44,8 +44,8 @@ std::vector<std::string> import_args(std::vector<std::string> extra = {})
     return args;
 }
 
-std::vector<std::string> const WORKER_ARGS{"worker", "--once", "--json", "--batch", "20", "--jobs", "1",
-                                           "--lease-seconds", "3", "--retry-base-ms", "10"};
+std::vector<std::string> const WORKER_ARGS{"worker", "--once",          "--json", "--batch",         "20", "--jobs",
+                                           "1",      "--lease-seconds", "3",      "--retry-base-ms", "10"};
 
 /// The clean run to compare with: the same folders imported (or imported without analysis,
 /// then analyzed by one worker) with no fault.
@@ -105,7 +105,8 @@ TEST_F(faults, server_stopped_mid_import)
     auto const again = run_to_end(server.cli(import_args()));
     ASSERT_EQ(again.code, 0) << again.err;
     auto const summary = nlohmann::json::parse(again.out);
-    EXPECT_GE(summary["skipped"].get<long>(), static_cast<long>(MAX_BATCH_ROWS)) << again.out; // the batch committed before the stop
+    EXPECT_GE(summary["skipped"].get<long>(), static_cast<long>(MAX_BATCH_ROWS))
+        << again.out; // the batch committed before the stop
     EXPECT_GT(summary["imported"].get<long>(), 0) << again.out;
 
     auto const clean = server.create_database("midilib_clean");

@@ -57,8 +57,8 @@ std::map<std::string, std::string> snapshot(fs::path const &dir)
     std::map<std::string, std::string> files;
     for (auto const &e : fs::recursive_directory_iterator{dir}) {
         auto const st = e.symlink_status();
-        files[e.path().string()] = fs::is_symlink(st) ? "<symlink " + fs::read_symlink(e.path()).string() + ">"
-                                   : fs::is_fifo(st)  ? std::string{"<fifo>"}
+        files[e.path().string()] = fs::is_symlink(st)        ? "<symlink " + fs::read_symlink(e.path()).string() + ">"
+                                   : fs::is_fifo(st)         ? std::string{"<fifo>"}
                                    : fs::is_regular_file(st) ? read_bytes(e.path())
                                                              : std::string{"<other>"};
     }
@@ -92,10 +92,28 @@ void expect_clear_error(finished const &a, std::string const &topic, std::string
 }
 
 /// The metacharacters of SQL, of LIKE, of libpq parameters and of tsquery.
-std::vector<std::string> const METACHARACTERS{
-    "'",    "''",  "\\", ";",          "--",  "/* */", "%",   "_", "$1", "$$", "E'\\\\x00'", "& | ! <-> :*",
-    "(((",  ")",   "\"", "\"unclosed", "a'b", "!!!",   "-",   "- -x",
-    "'; DROP TABLE midi_files; --", "1; DELETE FROM midi_files"};
+std::vector<std::string> const METACHARACTERS{"'",
+                                              "''",
+                                              "\\",
+                                              ";",
+                                              "--",
+                                              "/* */",
+                                              "%",
+                                              "_",
+                                              "$1",
+                                              "$$",
+                                              "E'\\\\x00'",
+                                              "& | ! <-> :*",
+                                              "(((",
+                                              ")",
+                                              "\"",
+                                              "\"unclosed",
+                                              "a'b",
+                                              "!!!",
+                                              "-",
+                                              "- -x",
+                                              "'; DROP TABLE midi_files; --",
+                                              "1; DELETE FROM midi_files"};
 
 class hostile_input : public ::testing::Test
 {
@@ -110,14 +128,14 @@ protected:
         s_db = new temp_database;
         auto const files = s_dir->path() / "files";
         fs::create_directories(files / "deep" / std::string(100, 'd') / std::string(100, 'e') / "f");
-        std::vector<std::string> const names{
-            "bad\xFF\xFE name.mid",                       // invalid UTF-8
-            "quote'; DROP TABLE midi_files; --.mid",      // SQL in a name
-            "new\nline\ttab\\back\"slash.mid",            // control characters, backslash, quote
-            "-leading-dash.mid",                          // looks like an option
-            "not an archive.zip!member.mid",              // the archive member separator
-            std::string(251, 'n') + ".mid",               // 255 bytes, the longest name
-            "deep/" + std::string(100, 'd') + "/" + std::string(100, 'e') + "/f/nested.mid"};
+        std::vector<std::string> const names{"bad\xFF\xFE name.mid",                  // invalid UTF-8
+                                             "quote'; DROP TABLE midi_files; --.mid", // SQL in a name
+                                             "new\nline\ttab\\back\"slash.mid", // control characters, backslash, quote
+                                             "-leading-dash.mid",               // looks like an option
+                                             "not an archive.zip!member.mid",   // the archive member separator
+                                             std::string(251, 'n') + ".mid",    // 255 bytes, the longest name
+                                             "deep/" + std::string(100, 'd') + "/" + std::string(100, 'e') +
+                                                 "/f/nested.mid"};
         auto it = fs::directory_iterator{source};
         for (auto const &name : names) {
             while (it->path().extension() != ".mid") {
@@ -126,8 +144,8 @@ protected:
             copy_writable(it->path(), files / name);
             ++it;
         }
-        ::mkfifo((files / "fifo.mid").c_str(), 0600);         // must not block the walk
-        fs::create_directory_symlink(files, files / "loop");  // a symlink loop
+        ::mkfifo((files / "fifo.mid").c_str(), 0600);        // must not block the walk
+        fs::create_directory_symlink(files, files / "loop"); // a symlink loop
         s_before = snapshot(files);
         s_import_code = run(with_timeout(120, midilib_command(s_db->conninfo(), {"import", files.string()}))).first;
     }
@@ -168,31 +186,34 @@ protected:
 };
 
 /// Hits printed by `search --json`: one JSON object a line.
-long hit_lines(std::string const &out)
-{
-    return std::count(out.begin(), out.end(), '\n');
-}
+long hit_lines(std::string const &out) { return std::count(out.begin(), out.end(), '\n'); }
 
 TEST_F(hostile_input, strange_file_names_are_imported_and_the_files_left_alone)
 {
     EXPECT_EQ(s_import_code, 0); // 124 would be the timeout: the FIFO or the loop blocked the walk
     expect_library_intact();     // the FIFO is not a file; the loop is not followed twice
     // Stored paths are valid UTF-8 (an invalid name is decoded as Windows-1252) and keep the rest.
-    auto const paths = s_db->scalar<std::string>("SELECT string_agg(path, E'\\x1f' ORDER BY path) FROM midi_file_paths");
+    auto const paths = s_db->scalar<std::string>(
+        "SELECT string_agg(path, E'\\x1f' ORDER BY path) FROM midi_file_paths");
     EXPECT_TRUE(valid_utf8(paths));
-    for (auto const *part : {"bad\u00FF\u00FE name.mid", "quote'; DROP TABLE midi_files; --.mid",
-                             "new\nline\ttab\\back\"slash.mid", "/-leading-dash.mid", "zip!member.mid", "/nested.mid"}) {
+    for (auto const *part :
+         {"bad\u00FF\u00FE name.mid", "quote'; DROP TABLE midi_files; --.mid", "new\nline\ttab\\back\"slash.mid",
+          "/-leading-dash.mid", "zip!member.mid", "/nested.mid"}) {
         EXPECT_NE(paths.find(part), std::string::npos) << part;
     }
     EXPECT_NE(paths.find("/" + std::string(251, 'n') + ".mid"), std::string::npos);
     // Nothing written, renamed or removed; the FIFO and the link are still what they were.
     EXPECT_EQ(snapshot(s_dir->path() / "files"), s_before);
     // `show` prints a stored path whatever is in it, and search finds the files by their words.
-    for (auto const &[like, words] : std::vector<std::pair<std::string, std::string>>{
-             {"%DROP TABLE%", "drop table"}, {"%bad%", "bad name"}, {"%new_line%", "new line tab"},
-             {"%leading-dash%", "leading dash"}, {"%zip!member%", "archive member"}, {"%nested%", "nested"}}) {
-        auto const id = s_db->scalar<std::string>("SELECT file_id::text FROM midi_file_paths WHERE path LIKE '" +
-                                                  like + "'");
+    for (auto const &[like, words] :
+         std::vector<std::pair<std::string, std::string>>{{"%DROP TABLE%", "drop table"},
+                                                          {"%bad%", "bad name"},
+                                                          {"%new_line%", "new line tab"},
+                                                          {"%leading-dash%", "leading dash"},
+                                                          {"%zip!member%", "archive member"},
+                                                          {"%nested%", "nested"}}) {
+        auto const id = s_db->scalar<std::string>("SELECT file_id::text FROM midi_file_paths WHERE path LIKE '" + like +
+                                                  "'");
         auto const shown = cli({"show", id});
         EXPECT_EQ(shown.code, 0) << like << shown.err;
         EXPECT_TRUE(valid_utf8(shown.out)) << like;
@@ -201,7 +222,7 @@ TEST_F(hostile_input, strange_file_names_are_imported_and_the_files_left_alone)
         EXPECT_NE(found.out.find("\"id\":" + id + ","), std::string::npos) << words << "\n" << found.out;
     }
     EXPECT_NE(cli({"show", s_db->scalar<std::string>("SELECT file_id::text FROM midi_file_paths WHERE path LIKE "
-                                                       "'%DROP TABLE%'")})
+                                                     "'%DROP TABLE%'")})
                   .out.find("DROP TABLE midi_files"),
               std::string::npos);
 }
@@ -209,9 +230,10 @@ TEST_F(hostile_input, strange_file_names_are_imported_and_the_files_left_alone)
 TEST_F(hostile_input, search_text_is_a_value_never_sql)
 {
     std::vector<std::string> queries = METACHARACTERS;
-    for (auto const *q : {"a & b", "!piano", "pi:*", "a <-> b", "(a | b", "a:A", "'a' 'b'", "a\"b\"c\"", "or",
-                          "OR OR", "the and of a", "a an the", "", "   ", "\t", "\xFF\xFE", "\xC0\xAF",
-                          "\xED\xA0\x80", "caf\xE9", "&|!<->:*()[]{}"}) {
+    for (auto const *q :
+         {"a & b",    "!piano",       "pi:*",         "a <-> b",       "(a | b", "a:A", "'a' 'b'", "a\"b\"c\"",
+          "or",       "OR OR",        "the and of a", "a an the",      "",       "   ", "\t",      "\xFF\xFE",
+          "\xC0\xAF", "\xED\xA0\x80", "caf\xE9",      "&|!<->:*()[]{}"}) {
         queries.emplace_back(q);
     }
     queries.push_back(std::string(1000, 'x'));
@@ -244,8 +266,7 @@ TEST_F(hostile_input, metacharacters_in_every_option_are_values_or_clear_errors)
         expect_clear_error(cli({"search", "--key=" + m, "x"}), "--key: expected a key", "--key " + m);
         expect_clear_error(cli({"search", "--ts=" + m, "x"}), "--ts: expected a time signature", "--ts " + m);
         expect_clear_error(cli({"search", "--bpm=" + m, "x"}), "--bpm: expected a number", "--bpm " + m);
-        expect_clear_error(cli({"search", "--duration=" + m, "x"}), "--duration: expected a number",
-                           "--duration " + m);
+        expect_clear_error(cli({"search", "--duration=" + m, "x"}), "--duration: expected a number", "--duration " + m);
         expect_clear_error(cli({"search", "--tracks=" + m, "x"}), "--tracks: expected", "--tracks " + m);
         expect_clear_error(cli({"search", "--after=" + m, "x"}), "--after: not a cursor", "--after " + m);
         expect_clear_error(cli({"show", "--", m}), "show: expected a file id", "show " + m);
@@ -328,8 +349,8 @@ TEST_F(hostile_input, bad_numbers_ids_and_cursors_are_clear_errors)
     }
     // Empty facet values are no filter (scripts pass "$VAR"): the whole library. Written
     // "--key=", CLI11 asks for the value (exit 114, "--key: 1 required TEXT missing").
-    for (auto const *option : {"--key", "--ts", "--instrument", "--folder", "--bpm", "--duration", "--tracks",
-                               "--after"}) {
+    for (auto const *option :
+         {"--key", "--ts", "--instrument", "--folder", "--bpm", "--duration", "--tracks", "--after"}) {
         auto const a = cli({"search", "--json", option, ""});
         EXPECT_EQ(a.code, 0) << option << a.err;
         EXPECT_EQ(hit_lines(a.out), 7) << option;
@@ -498,10 +519,10 @@ TEST(hostile_import, paths_that_are_not_files_neither_hang_nor_stop_the_import)
     copy_writable(next_midi(), root / "locked" / "hidden.mid");
     copy_writable(next_midi(), root / "unreadable.mid");
     ::mkfifo((dir.path() / "fifo.mid").c_str(), 0644);
-    fs::create_symlink(dir.path() / "fifo.mid", root / "to-fifo.mid");   // a link to a FIFO, named like MIDI
-    fs::create_symlink(dir.path() / "fifo.mid", root / "to-fifo.zip");   // ... and like an archive
-    fs::create_symlink("/dev/zero", root / "zero.mid");                  // a device that never ends
-    fs::create_symlink(root / "loop-b.mid", root / "loop-a.mid");        // a symlink loop
+    fs::create_symlink(dir.path() / "fifo.mid", root / "to-fifo.mid"); // a link to a FIFO, named like MIDI
+    fs::create_symlink(dir.path() / "fifo.mid", root / "to-fifo.zip"); // ... and like an archive
+    fs::create_symlink("/dev/zero", root / "zero.mid");                // a device that never ends
+    fs::create_symlink(root / "loop-b.mid", root / "loop-a.mid");      // a symlink loop
     fs::create_symlink(root / "loop-a.mid", root / "loop-b.mid");
     auto const before = snapshot(root);
     fs::permissions(root / "locked", fs::perms::none);

@@ -202,8 +202,8 @@ TEST_F(import_test, cli_json_summary)
 TEST(import_cli, unreachable_database_fails_clearly)
 {
     temp_dir dir;
-    auto const [code, out] =
-        run_midilib("host=/nonexistent-socket-dir dbname=x", {"import", dir.path().string()}, verbosity::normal);
+    auto const [code, out] = run_midilib("host=/nonexistent-socket-dir dbname=x", {"import", dir.path().string()},
+                                         verbosity::normal);
     EXPECT_EQ(code, 1);
 }
 

@@ -108,10 +108,7 @@ std::string schema_dump(temp_database const &db)
 }
 
 /// An empty database (no migrations applied).
-void empty_out(temp_database const &db)
-{
-    db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-}
+void empty_out(temp_database const &db) { db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"); }
 
 /// Sets MIDILIB_MIGRATIONS_DIR for this process and the midilib processes it starts.
 class migrations_dir_override
@@ -136,7 +133,8 @@ TEST(migrations, psql_and_midilib_give_the_same_schema)
     empty_out(by_psql);
     EXPECT_EQ(run_midilib(by_midilib.conninfo(), {"migrate", "up"}).first, 0);
     for (auto const &m : load_migrations(migrations_dir())) {
-        EXPECT_EQ(run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", by_psql.name(), "-f", m.file.string()}).first, 0)
+        EXPECT_EQ(run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", by_psql.name(), "-f", m.file.string()}).first,
+                  0)
             << m.file;
     }
     auto const dump = schema_dump(by_midilib);
@@ -167,8 +165,7 @@ TEST(migrations, growing_partitions_keep_the_rows_indexes_and_grants_of_file_sea
     {
         migrations_dir_override override{dir.path()};
         db = std::make_unique<temp_database>();
-        auto const [code, out] =
-            run_midilib(db->conninfo(), {"import", MIDILIB_SOURCE_DIR "/samples"});
+        auto const [code, out] = run_midilib(db->conninfo(), {"import", MIDILIB_SOURCE_DIR "/samples"});
         ASSERT_EQ(code, 0) << out;
     }
     std::string const leaves = "SELECT count(*) FROM pg_partition_tree('file_search') WHERE isleaf";
@@ -189,9 +186,10 @@ TEST(migrations, growing_partitions_keep_the_rows_indexes_and_grants_of_file_sea
     EXPECT_EQ(db->count_rows("file_search"), files);
     EXPECT_EQ(db->count_rows("pg_constraint", "conrelid = 'file_search'::regclass AND contype IN ('p', 'f')"), 2);
     // Every leaf has the DBA's index and the migrations' nine (key, 2 GIN, 6 covering).
-    EXPECT_EQ(db->scalar<long>("SELECT count(*) FROM pg_partition_tree('file_search') t JOIN pg_index i"
-                               " ON i.indrelid = t.relid WHERE t.isleaf AND pg_get_indexdef(i.indexrelid) LIKE '%(path)'"),
-              9);
+    EXPECT_EQ(
+        db->scalar<long>("SELECT count(*) FROM pg_partition_tree('file_search') t JOIN pg_index i"
+                         " ON i.indrelid = t.relid WHERE t.isleaf AND pg_get_indexdef(i.indexrelid) LIKE '%(path)'"),
+        9);
     EXPECT_EQ(db->scalar<long>("SELECT count(*) FROM pg_partition_tree('file_search') t JOIN pg_index i"
                                " ON i.indrelid = t.relid WHERE t.isleaf"),
               9 * 10);
@@ -299,7 +297,8 @@ TEST(migrations, roles_can_do_their_job_and_no_more)
     temp_database db;
     auto const roles_sql = std::filesystem::path{MIDILIB_SOURCE_DIR} / "docs" / "roles.sql";
     for (int i = 0; i < 2; ++i) { // safe to run again
-        ASSERT_EQ(run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.name(), "-f", roles_sql.string()}).first, 0);
+        ASSERT_EQ(run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.name(), "-f", roles_sql.string()}).first,
+                  0);
     }
     db.exec("DO $$ BEGIN"
             " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'midilib_test_importer') THEN"

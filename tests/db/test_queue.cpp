@@ -60,7 +60,8 @@ TEST_F(queue_test, four_workers_analyze_each_file_exactly_once)
     auto const files = db.count_rows("midi_files");
     std::vector<child> workers;
     for (int i = 0; i < 4; ++i) {
-        workers.push_back(spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100", "--jobs", "1"}));
+        workers.push_back(
+            spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100", "--jobs", "1"}));
     }
     long done_by_workers = 0;
     for (auto const &w : workers) {
@@ -81,13 +82,14 @@ TEST_F(queue_test, killed_worker_jobs_return_after_the_lease)
     temp_database db;
     import_without_analysis(db, corpus_dir() / FOLDER);
     auto const files = db.count_rows("midi_files");
-    auto const victim = spawn_midilib(db.conninfo(), {"worker", "--batch", "50", "--jobs", "1", "--lease-seconds", "2"});
+    auto const victim = spawn_midilib(db.conninfo(),
+                                      {"worker", "--batch", "50", "--jobs", "1", "--lease-seconds", "2"});
     ASSERT_TRUE(wait_until([&] { return db.count_rows("analysis_jobs", "state = 'done'") > 0; }));
     ::kill(victim.pid, SIGKILL);
     EXPECT_EQ(wait_for(victim), 128 + SIGKILL);
     auto const orphaned = db.count_rows("analysis_jobs", "state = 'running'");
-    std::cout << "killed with " << orphaned << " jobs leased, "
-              << db.count_rows("analysis_jobs", "state = 'done'") << " done\n";
+    std::cout << "killed with " << orphaned << " jobs leased, " << db.count_rows("analysis_jobs", "state = 'done'")
+              << " done\n";
 
     // Small batches, so that each is acked well within the short lease even in a sanitizer build
     // (a batch held past its lease is claimed again by the other worker).
@@ -117,14 +119,14 @@ TEST_F(queue_test, batch_longer_than_the_lease_is_not_handed_to_another_worker)
     // member by decompressing the archive from its start (about 14 s for the whole folder in one
     // batch on one thread, Release build, 2 cores).
     temp_dir dir;
-    ASSERT_EQ(run({"tar", "czf", (dir.path() / "pack.tar.gz").string(), "-C", (corpus_dir() / FOLDER).string(), "."})
-                  .first,
-              0);
+    ASSERT_EQ(
+        run({"tar", "czf", (dir.path() / "pack.tar.gz").string(), "-C", (corpus_dir() / FOLDER).string(), "."}).first,
+        0);
     temp_database db;
     import_without_analysis(db, dir.path() / "pack.tar.gz");
     auto const files = db.count_rows("midi_files");
-    auto const slow = spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--batch", "100000", "--jobs", "1",
-                                                    "--lease-seconds", "2"});
+    auto const slow = spawn_midilib(
+        db.conninfo(), {"worker", "--once", "--json", "--batch", "100000", "--jobs", "1", "--lease-seconds", "2"});
     ASSERT_TRUE(wait_until([&] { return db.count_rows("analysis_jobs", "state = 'running'") == files; }));
     std::this_thread::sleep_for(3s); // the first lease is over
     auto const other = spawn_midilib(db.conninfo(), {"worker", "--once", "--json"});
@@ -157,11 +159,13 @@ TEST_F(queue_test, deleted_file_ends_as_a_dead_job_with_its_reason)
     ASSERT_FALSE(victim.empty());
     // Only if its content is not also at another path (then the job would still succeed).
     auto const copies = db.scalar<long>("SELECT count(*) FROM midi_file_paths WHERE file_id = (SELECT file_id FROM "
-                                        "midi_file_paths WHERE path = '" + victim.string() + "')");
+                                        "midi_file_paths WHERE path = '" +
+                                        victim.string() + "')");
     ASSERT_EQ(copies, 1);
     fs::remove(victim);
 
-    auto const w = spawn_midilib(db.conninfo(), {"worker", "--once", "--json", "--max-attempts", "3", "--retry-base-ms", "10"});
+    auto const w = spawn_midilib(db.conninfo(),
+                                 {"worker", "--once", "--json", "--max-attempts", "3", "--retry-base-ms", "10"});
     ASSERT_EQ(wait_for(w), 0);
     auto const summary = nlohmann::json::parse(stdout_of(w));
     EXPECT_EQ(summary["dead"], 1);
@@ -205,7 +209,8 @@ TEST_F(queue_test, workers_open_files_whose_names_are_not_utf8)
     EXPECT_EQ(db.count_rows("file_analysis"), 3);
 
     // A re-run finds every path known, Latin-1 ones included, and reads nothing.
-    auto const [code, out] = run_midilib(db.conninfo(), {"import", "--no-analyze", "--json", (dir.path() / "songs").string()});
+    auto const [code, out] = run_midilib(db.conninfo(),
+                                         {"import", "--no-analyze", "--json", (dir.path() / "songs").string()});
     ASSERT_EQ(code, 0) << out;
     EXPECT_EQ(nlohmann::json::parse(out)["skipped"], 3) << out;
 }

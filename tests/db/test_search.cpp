@@ -59,16 +59,17 @@ protected:
             copy_writable(sources.at(i), to);
             std::ofstream out{to, std::ios::binary | std::ios::app};
             auto const len = static_cast<std::uint32_t>(rel.size());
-            out << "MLtx" << static_cast<char>(len >> 24) << static_cast<char>(len >> 16)
-                << static_cast<char>(len >> 8) << static_cast<char>(len) << rel;
+            out << "MLtx" << static_cast<char>(len >> 24) << static_cast<char>(len >> 16) << static_cast<char>(len >> 8)
+                << static_cast<char>(len) << rel;
         };
         put(0, "Deep House Pack/Deep_House_Kick_128_C.mid");
         put(1, "Deep House Pack/SynthBassLoop140.mid");
         put(2, "hymns/AmazingGrace-Piano.mid");
         put(3, "hymns/Deep-Blue-Sea.mid");
         put(4, "misc/house_party_kick.mid");
-        auto const [code, out] = run_midilib(s_db->conninfo(), {"import", s_dir->path().string(), (corpus_dir() / "nottingham").string(),
-                                                             (corpus_dir() / "groove-midi").string()});
+        auto const [code, out] = run_midilib(s_db->conninfo(),
+                                             {"import", s_dir->path().string(), (corpus_dir() / "nottingham").string(),
+                                              (corpus_dir() / "groove-midi").string()});
         ASSERT_EQ(code, 0) << out;
     }
     static void TearDownTestSuite()
@@ -297,8 +298,8 @@ TEST_F(search_test, a_typo_finds_the_file_by_similar_name)
 // words it found; excluded words stay excluded, as written.
 TEST_F(search_test, a_typo_in_one_word_of_several_is_guessed_from_the_names_vocabulary)
 {
-    EXPECT_EQ(s_db->count_rows("search_words", "word IN ('amazinggrace', 'synthbassloop140', 'kick', 'house', 'party')"),
-              5);
+    EXPECT_EQ(
+        s_db->count_rows("search_words", "word IN ('amazinggrace', 'synthbassloop140', 'kick', 'house', 'party')"), 5);
     EXPECT_EQ(s_db->count_rows("search_words", "word <> lower(word) OR word ~ '[^[:alnum:]]' OR word = ''"), 0);
     auto const page = find("hause kick");
     EXPECT_TRUE(page.fuzzy);
@@ -310,7 +311,7 @@ TEST_F(search_test, a_typo_in_one_word_of_several_is_guessed_from_the_names_voca
     EXPECT_TRUE(names(excluded).count("Deep_House_Kick_128_C.mid"));
     EXPECT_FALSE(names(excluded).count("house_party_kick.mid"));
     EXPECT_TRUE(find("zzqqxx wwvvkk").hits.empty()); // nothing like these words: no guess
-    EXPECT_TRUE(find("zzqqxx -kick").hits.empty());   // nor when the only word is unlike any name
+    EXPECT_TRUE(find("zzqqxx -kick").hits.empty());  // nor when the only word is unlike any name
 }
 
 // A text search reads the partitions of file_search smallest first (migration 0013), so a common
@@ -425,7 +426,8 @@ TEST_F(search_test, every_filter_combination_uses_an_index)
     // Which indexes a plan reads with a condition: "Index Cond: (document @@ q.query)" and the like.
     auto const index_conditions = [](std::string const &plan) {
         std::vector<std::string> out;
-        for (std::size_t at = plan.find("Index Cond: "); at != std::string::npos; at = plan.find("Index Cond: ", at + 1)) {
+        for (std::size_t at = plan.find("Index Cond: "); at != std::string::npos;
+             at = plan.find("Index Cond: ", at + 1)) {
             out.push_back(plan.substr(at, plan.find('\n', at) - at));
         }
         return out;
@@ -459,7 +461,8 @@ TEST_F(search_test, every_filter_combination_uses_an_index)
                 auto const plan = plan_text(generic);
                 for (auto const &condition : index_conditions(plan)) {
                     EXPECT_EQ(condition.find("document") != std::string::npos, access == text_access::word_index)
-                        << label << ": " << condition << "\n" << plan;
+                        << label << ": " << condition << "\n"
+                        << plan;
                 }
             }
         }

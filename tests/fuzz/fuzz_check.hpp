@@ -16,9 +16,9 @@ namespace midilib::fuzz {
 
 } // namespace midilib::fuzz
 
-#define FUZZ_CHECK(cond)                                                                                              \
-    do {                                                                                                              \
-        if (!(cond)) {                                                                                                \
-            ::midilib::fuzz::invariant_violated(__FILE__, __LINE__, #cond);                                           \
-        }                                                                                                             \
+#define FUZZ_CHECK(cond)                                                    \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            ::midilib::fuzz::invariant_violated(__FILE__, __LINE__, #cond); \
+        }                                                                   \
     } while (false)

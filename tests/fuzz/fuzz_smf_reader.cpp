@@ -26,7 +26,8 @@ constexpr std::size_t MAX_WARNING_LINES = 33;
 
 bool inside(byte_span outer, byte_span inner)
 {
-    return inner.empty() || (inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size());
+    return inner.empty() ||
+           (inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size());
 }
 
 bool database_text(std::string const &s)

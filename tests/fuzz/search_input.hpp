@@ -37,7 +37,8 @@ class option_reader
 public:
     explicit option_reader(std::string_view bytes) : m_bytes(bytes) {}
 
-    template <typename T> T read()
+    template <typename T>
+    T read()
     {
         std::array<char, sizeof(T)> raw{};
         for (auto &c : raw) {

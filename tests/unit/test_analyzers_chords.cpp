@@ -20,8 +20,15 @@ std::vector<chord> equivalents(int root, chord_quality q)
     std::vector<chord> out{{static_cast<std::int8_t>(root), q, 0.0}};
     auto add = [&](int r, chord_quality k) { out.push_back({static_cast<std::int8_t>((r + 12) % 12), k, 0.0}); };
     switch (q) {
-    case chord_quality::dim7: add(root + 3, q); add(root + 6, q); add(root + 9, q); break;
-    case chord_quality::aug: add(root + 4, q); add(root + 8, q); break;
+    case chord_quality::dim7:
+        add(root + 3, q);
+        add(root + 6, q);
+        add(root + 9, q);
+        break;
+    case chord_quality::aug:
+        add(root + 4, q);
+        add(root + 8, q);
+        break;
     case chord_quality::sus2: add(root + 7, chord_quality::sus4); break;
     case chord_quality::sus4: add(root - 7, chord_quality::sus2); break;
     default: break;
@@ -52,7 +59,12 @@ std::vector<chord> bar_chords(std::vector<int> const &tones, bool arpeggio)
     constexpr std::uint32_t BAR = 1920; // ppq 480
     track_builder t;
     auto const step = static_cast<std::uint32_t>(BAR / tones.size());
-    struct ev { std::uint32_t tick; bool on; int pitch; };
+    struct ev
+    {
+        std::uint32_t tick;
+        bool on;
+        int pitch;
+    };
     std::vector<ev> evs;
     for (std::size_t i = 0; i < tones.size(); ++i) {
         std::uint32_t const start = arpeggio ? static_cast<std::uint32_t>(i) * step : 0;
@@ -175,21 +187,31 @@ TEST(analyzers_chords, windows_give_whole_file_weights)
 {
     constexpr std::uint32_t BEAT = 4; // ppq 4: 1,300 beats in a short file
     constexpr std::uint32_t BEATS = 1300;
-    struct span { std::uint32_t from; std::uint32_t to; int pitch; }; // in ticks
+    struct span
+    {
+        std::uint32_t from;
+        std::uint32_t to;
+        int pitch;
+    }; // in ticks
     std::vector<span> const spans{
-        {0, BEATS * BEAT, 36},                   // a drone through every window
-        {509 * BEAT + 1, 515 * BEAT + 3, 60},    // across the first window's end, off the beat grid
-        {510 * BEAT, 512 * BEAT, 64},            // ends on the first tick of the second window
-        {511 * BEAT + 2, 512 * BEAT + 1, 67},    // from the last beat of a window into the next
-        {500 * BEAT, 1100 * BEAT, 43},           // through a whole window
-        {1023 * BEAT + 3, 1024 * BEAT + 2, 71},  // across the second window's end
-        {1020 * BEAT, 1030 * BEAT + 1, 40},      // a low note whose bass marks pass a window's end
-        {700 * BEAT + 1, 700 * BEAT + 3, 62},    // inside one beat
+        {0, BEATS * BEAT, 36},                  // a drone through every window
+        {509 * BEAT + 1, 515 * BEAT + 3, 60},   // across the first window's end, off the beat grid
+        {510 * BEAT, 512 * BEAT, 64},           // ends on the first tick of the second window
+        {511 * BEAT + 2, 512 * BEAT + 1, 67},   // from the last beat of a window into the next
+        {500 * BEAT, 1100 * BEAT, 43},          // through a whole window
+        {1023 * BEAT + 3, 1024 * BEAT + 2, 71}, // across the second window's end
+        {1020 * BEAT, 1030 * BEAT + 1, 40},     // a low note whose bass marks pass a window's end
+        {700 * BEAT + 1, 700 * BEAT + 3, 62},   // inside one beat
         {1200 * BEAT, 1299 * BEAT, 65},
         {1200 * BEAT + 2, 1250 * BEAT, 69},
     };
     track_builder t;
-    struct ev { std::uint32_t tick; bool on; int pitch; };
+    struct ev
+    {
+        std::uint32_t tick;
+        bool on;
+        int pitch;
+    };
     std::vector<ev> evs;
     for (auto const &s : spans) {
         evs.push_back({s.from, true, s.pitch});

@@ -53,8 +53,8 @@ TEST(analyzers_drums, swung_pattern_on_channel_10)
     EXPECT_STREQ(d.kit[1].name, "Acoustic Snare");
     EXPECT_STREQ(d.kit[2].name, "Closed Hi-Hat");
     EXPECT_NEAR(d.hits_per_bar, 12.0, 1e-9);
-    EXPECT_NEAR(d.groove[0], 2.0, 1e-9);  // kick + hat on beat 1
-    EXPECT_NEAR(d.groove[3], 1.0, 1e-9);  // swung 8th rounds to the 4th 16th step
+    EXPECT_NEAR(d.groove[0], 2.0, 1e-9); // kick + hat on beat 1
+    EXPECT_NEAR(d.groove[3], 1.0, 1e-9); // swung 8th rounds to the 4th 16th step
     EXPECT_NEAR(d.groove[1], 0.0, 1e-9);
     EXPECT_NEAR(d.swing_8th, 2.0, 0.01);
 }

@@ -115,7 +115,8 @@ TEST(analyzers_key, nottingham_accuracy)
     auto const dir = corpus_dir() / "nottingham";
     auto const rows = read_csv(dir / "ground-truth.csv");
     ASSERT_GT(rows.size(), 3000U);
-    constexpr std::array PROFILES{key_profile::krumhansl_kessler, key_profile::temperley, key_profile::albrecht_shanahan};
+    constexpr std::array PROFILES{key_profile::krumhansl_kessler, key_profile::temperley,
+                                  key_profile::albrecht_shanahan};
     constexpr std::array NAMES{"krumhansl_kessler", "temperley", "albrecht_shanahan"};
     enum { RIGHT, RELATIVE, PARALLEL, FIFTH, OTHER, NO_KEY };
     std::array<std::array<int, 6>, 3> counts{};

@@ -24,11 +24,11 @@ note_list notes_of(bytes const &b)
 TEST(analyzers_notes, fifo_and_velocity_zero)
 {
     track_builder t;
-    t.event(0, {0xC0, 40});       // program 40 (Violin) on channel 1
+    t.event(0, {0xC0, 40}); // program 40 (Violin) on channel 1
     t.on(0, 0, 60, 90);
-    t.on(96, 0, 60, 80);          // second C4 while the first sounds
-    t.on(192, 0, 60, 0);          // releases the first
-    t.off(288, 0, 60);            // releases the second
+    t.on(96, 0, 60, 80); // second C4 while the first sounds
+    t.on(192, 0, 60, 0); // releases the first
+    t.off(288, 0, 60);   // releases the second
     auto const n = notes_of(smf(0, 96, {t.finish(288)}));
     ASSERT_EQ(n.notes.size(), 2U);
     EXPECT_EQ(n.notes[0].end_tick, 192U);

@@ -62,8 +62,8 @@ TEST(analyzers_robustness, hostile_inputs)
     for (std::uint16_t division : {std::uint16_t{1}, std::uint16_t{0}, std::uint16_t{0xE728}}) {
         track_builder t;
         t.on(0, 0, 60);
-        t.off(0, 0, 60);       // zero length
-        t.on(1, 0, 64);        // never released
+        t.off(0, 0, 60); // zero length
+        t.on(1, 0, 64);  // never released
         t.on(1, 9, 36);
         t.off(1, 9, 36);
         t.on(1U << 28U, 0, 67); // far away

@@ -16,7 +16,10 @@ namespace midilib::test {
 
 using bytes = std::vector<std::uint8_t>;
 
-inline std::filesystem::path corpus_dir() { return std::filesystem::path{MIDILIB_SOURCE_DIR} / ".." / "shared" / "corpus"; }
+inline std::filesystem::path corpus_dir()
+{
+    return std::filesystem::path{MIDILIB_SOURCE_DIR} / ".." / "shared" / "corpus";
+}
 
 inline bytes load_file(std::filesystem::path const &p)
 {
@@ -111,7 +114,8 @@ public:
     }
     void on(std::uint32_t tick, int ch, int pitch, int vel = 100)
     {
-        event(tick, {static_cast<std::uint8_t>(0x90 | ch), static_cast<std::uint8_t>(pitch), static_cast<std::uint8_t>(vel)});
+        event(tick,
+              {static_cast<std::uint8_t>(0x90 | ch), static_cast<std::uint8_t>(pitch), static_cast<std::uint8_t>(vel)});
     }
     void off(std::uint32_t tick, int ch, int pitch)
     {
@@ -146,8 +150,19 @@ private:
 /// A format 0/1 file with the given division and tracks (each from track_builder::finish).
 inline bytes smf(int format, std::uint16_t division, std::vector<bytes> const &tracks)
 {
-    bytes b{'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, static_cast<std::uint8_t>(format), 0,
-            static_cast<std::uint8_t>(tracks.size()), static_cast<std::uint8_t>(division >> 8U),
+    bytes b{'M',
+            'T',
+            'h',
+            'd',
+            0,
+            0,
+            0,
+            6,
+            0,
+            static_cast<std::uint8_t>(format),
+            0,
+            static_cast<std::uint8_t>(tracks.size()),
+            static_cast<std::uint8_t>(division >> 8U),
             static_cast<std::uint8_t>(division)};
     for (auto const &t : tracks) {
         b.insert(b.end(), t.begin(), t.end());

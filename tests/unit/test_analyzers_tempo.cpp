@@ -156,7 +156,7 @@ TEST(analyzers_tempo, drum_roles_on_any_kit_channel)
 TEST(analyzers_tempo, declared_summary)
 {
     track_builder t;
-    t.tempo(0, 500000);   // 120 BPM for 2 quarters = 1 s
+    t.tempo(0, 500000);    // 120 BPM for 2 quarters = 1 s
     t.tempo(960, 1000000); // 60 BPM for 2 quarters = 2 s
     t.on(960, 0, 60);
     t.off(1920, 0, 60);
@@ -198,7 +198,7 @@ TEST(analyzers_tempo, groove_midi)
     int three_half_err = 0;
     int two_third_err = 0;
     int other = 0;
-    std::array<int, 2> type_ok{};   // beat, fill
+    std::array<int, 2> type_ok{}; // beat, fill
     std::array<int, 2> type_all{};
     std::array<int, 2> parity_ok{}; // even, odd row index (the estimator's weights were fitted on the even rows)
     std::array<int, 2> parity_all{};

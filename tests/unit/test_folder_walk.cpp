@@ -68,8 +68,8 @@ TEST_F(folder_walk_test, yields_midi_files_in_byte_order_of_the_path)
 {
     // "a-b" < "a/" < "a0" in bytes: a sorted-by-name walk would visit folder "a" before
     // "a-b"; the walk must not, so that its paths come in the index's order.
-    for (auto const *rel : {"a/x.mid", "a/y/z.mid", "a-b/q.mid", "a0.mid", "B.MID", "c d/e.kar", "a/y.mid",
-                            "a/ya/1.mid"}) {
+    for (auto const *rel :
+         {"a/x.mid", "a/y/z.mid", "a-b/q.mid", "a0.mid", "B.MID", "c d/e.kar", "a/y.mid", "a/ya/1.mid"}) {
         touch(rel);
     }
     touch("a/readme.txt", "not a MIDI file");

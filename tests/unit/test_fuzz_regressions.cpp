@@ -52,8 +52,8 @@ void replay_smf(bytes const &b)
     }
     tempo_map const map{*r.file};
     auto const facts = extract_facts(*r.file, map);
-    for (auto const *list : {&facts.track_names, &facts.texts, &facts.lyrics, &facts.copyrights, &facts.markers,
-                             &facts.warnings}) {
+    for (auto const *list :
+         {&facts.track_names, &facts.texts, &facts.lyrics, &facts.copyrights, &facts.markers, &facts.warnings}) {
         for (auto const &s : *list) {
             EXPECT_TRUE(valid_text(s));
         }

@@ -17,8 +17,19 @@ using bytes = std::vector<std::uint8_t>;
 
 bytes header(int format, int tracks, int division_hi, int division_lo, std::uint32_t len = 6)
 {
-    bytes b{'M', 'T', 'h', 'd', 0, 0, 0, static_cast<std::uint8_t>(len), 0, static_cast<std::uint8_t>(format), 0,
-            static_cast<std::uint8_t>(tracks), static_cast<std::uint8_t>(division_hi),
+    bytes b{'M',
+            'T',
+            'h',
+            'd',
+            0,
+            0,
+            0,
+            static_cast<std::uint8_t>(len),
+            0,
+            static_cast<std::uint8_t>(format),
+            0,
+            static_cast<std::uint8_t>(tracks),
+            static_cast<std::uint8_t>(division_hi),
             static_cast<std::uint8_t>(division_lo)};
     b.resize(8 + len, 0);
     return b;
@@ -26,10 +37,10 @@ bytes header(int format, int tracks, int division_hi, int division_lo, std::uint
 
 bytes chunk(char const *tag, bytes const &body, std::size_t declared)
 {
-    bytes b{static_cast<std::uint8_t>(tag[0]), static_cast<std::uint8_t>(tag[1]), static_cast<std::uint8_t>(tag[2]),
-            static_cast<std::uint8_t>(tag[3]), static_cast<std::uint8_t>(declared >> 24U),
-            static_cast<std::uint8_t>(declared >> 16U), static_cast<std::uint8_t>(declared >> 8U),
-            static_cast<std::uint8_t>(declared)};
+    bytes b{static_cast<std::uint8_t>(tag[0]),          static_cast<std::uint8_t>(tag[1]),
+            static_cast<std::uint8_t>(tag[2]),          static_cast<std::uint8_t>(tag[3]),
+            static_cast<std::uint8_t>(declared >> 24U), static_cast<std::uint8_t>(declared >> 16U),
+            static_cast<std::uint8_t>(declared >> 8U),  static_cast<std::uint8_t>(declared)};
     b.insert(b.end(), body.begin(), body.end());
     return b;
 }
@@ -104,7 +115,8 @@ TEST(reader, riff_rmid)
 {
     bytes const smf = header(0, 1, 0x00, 0x60) + track(NOTE + EOT);
     auto const n = static_cast<std::uint8_t>(smf.size());
-    bytes riff{'R', 'I', 'F', 'F', static_cast<std::uint8_t>(n + 12), 0, 0, 0, 'R', 'M', 'I', 'D', 'd', 'a', 't', 'a', n, 0, 0, 0};
+    bytes riff{'R', 'I', 'F', 'F', static_cast<std::uint8_t>(n + 12), 0, 0, 0, 'R', 'M', 'I', 'D', 'd', 'a', 't', 'a',
+               n,   0,   0,   0};
     auto const f = facts_of(riff + smf);
     EXPECT_EQ(f.note_count, 1U);
 }
@@ -181,8 +193,8 @@ TEST(reader, unusable_files_are_errors)
 TEST(facts, tempo_map_time_weighted)
 {
     // 4 beats at 120 bpm (2 s), then 4 beats at 60 bpm (4 s): 8 beats in 6 s = 80 bpm.
-    bytes const events{0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x83, 0x00, 0xFF, 0x51, 0x03, 0x0F, 0x42, 0x40,
-                       0x83, 0x00, 0xFF, 0x2F, 0x00};
+    bytes const events{0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x83, 0x00, 0xFF,
+                       0x51, 0x03, 0x0F, 0x42, 0x40, 0x83, 0x00, 0xFF, 0x2F, 0x00};
     auto const f = facts_of(header(0, 1, 0x00, 0x60) + track(events));
     EXPECT_NEAR(f.duration_seconds, 6.0, 1e-9);
     EXPECT_NEAR(f.tempo.mean_bpm, 80.0, 1e-9);
@@ -208,7 +220,7 @@ TEST(text, decoding)
     EXPECT_EQ(to_utf8(std::string_view{"Caf\xC3\xA9"}), "Café");
     EXPECT_EQ(to_utf8(std::string_view{"Caf\xE9 \x80"}), "Café €");
     EXPECT_EQ(to_utf8(std::string_view{"a\0b", 3}), "ab");
-    EXPECT_EQ(to_utf8(std::string_view{"\xC0\xAF"}), "À¯"); // overlong: not UTF-8
+    EXPECT_EQ(to_utf8(std::string_view{"\xC0\xAF"}), "À¯");           // overlong: not UTF-8
     EXPECT_EQ(to_utf8(std::string_view{"\xED\xA0\x80"}), "í\u00A0€"); // encoded surrogate: not UTF-8
     EXPECT_EQ(to_utf8(std::string_view{"éé"}, 3), "é");
 }
@@ -218,7 +230,9 @@ TEST(text, terminal_safe_escapes_every_control_character)
     // A window-title OSC, a CSI colour, a bell, a C1 CSI (U+009B), DEL, tab and newline.
     EXPECT_EQ(terminal_safe("\x1B]0;owned\x07name"), "\\e]0;owned\\x07name");
     EXPECT_EQ(terminal_safe("\x1B[31mred"), "\\e[31mred");
-    EXPECT_EQ(terminal_safe("a\xC2\x9B" "2Jb\x7F"), "a\\u009b2Jb\\x7f");
+    EXPECT_EQ(terminal_safe("a\xC2\x9B"
+                            "2Jb\x7F"),
+              "a\\u009b2Jb\\x7f");
     EXPECT_EQ(terminal_safe("one\ttwo\nthree\r"), "one\\ttwo\\nthree\\r");
     // Printable text, backslashes and other non-ASCII letters pass unchanged.
     EXPECT_EQ(terminal_safe("Caf\xC3\xA9 \\ \xC2\xA0\xE2\x82\xAC"), "Caf\xC3\xA9 \\ \xC2\xA0\xE2\x82\xAC");

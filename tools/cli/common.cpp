@@ -33,8 +33,9 @@ extern "C" void on_stop_signal(int sig)
 
 void add_global_options(CLI::App &app, global_options &g)
 {
-    app.add_option("--db", g.db, "PostgreSQL conninfo or URI (else MIDILIB_DB, DATABASE_URL, PG* variables, "
-                                 "else the embedded database)");
+    app.add_option("--db", g.db,
+                   "PostgreSQL conninfo or URI (else MIDILIB_DB, DATABASE_URL, PG* variables, "
+                   "else the embedded database)");
     app.add_option("--data-dir", g.data_dir, "folder of the embedded database");
     app.add_flag("-v,--verbose", g.verbose, "more log output (-v debug, -vv trace)");
     app.add_flag("-q,--quiet", g.quiet, "only errors");
@@ -45,9 +46,10 @@ void add_global_options(CLI::App &app, global_options &g)
 void setup_logging(global_options const &g)
 {
     std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
-    sinks.back()->set_level(g.quiet ? spdlog::level::err
-                                    : g.verbose > 1 ? spdlog::level::trace
-                                    : g.verbose > 0 ? spdlog::level::debug : spdlog::level::warn);
+    sinks.back()->set_level(g.quiet         ? spdlog::level::err
+                            : g.verbose > 1 ? spdlog::level::trace
+                            : g.verbose > 0 ? spdlog::level::debug
+                                            : spdlog::level::warn);
     if (g.log_file) {
         sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(*g.log_file));
         sinks.back()->set_level(spdlog::level::debug);
@@ -70,7 +72,9 @@ std::string open_database(global_options const &g)
 
 std::atomic<bool> &install_stop_handlers()
 {
-    struct sigaction sa{};
+    struct sigaction sa
+    {
+    };
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);

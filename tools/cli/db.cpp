@@ -24,8 +24,9 @@ int run(global_options const &g, std::string const &action)
             fmt::print("{}\n", choice.conninfo);
             return 0;
         }
-        throw std::runtime_error{fmt::format(
-            "`midilib db {}` manages the embedded database, but a database is configured by {}", action, choice.source)};
+        throw std::runtime_error{
+            fmt::format("`midilib db {}` manages the embedded database, but a database is configured by {}", action,
+                        choice.source)};
     }
     embedded_cluster cluster{choice.data_dir};
     if (action == "start") {

@@ -29,11 +29,18 @@ struct import_cli
 void print_summary(import_summary const &s, bool json)
 {
     if (json) {
-        nlohmann::json j{{"scanned", s.scanned},       {"skipped", s.skipped},     {"imported", s.imported},
-                         {"duplicates", s.duplicates}, {"failed", s.failed},       {"stopped", s.stopped},
+        nlohmann::json j{{"scanned", s.scanned},
+                         {"skipped", s.skipped},
+                         {"imported", s.imported},
+                         {"duplicates", s.duplicates},
+                         {"failed", s.failed},
+                         {"stopped", s.stopped},
                          {"bytes", s.bytes},
-                         {"batches", s.batches},       {"seconds", s.seconds},     {"files_per_sec", s.files_per_sec},
-                         {"mb_per_sec", s.mb_per_sec}, {"peak_rss_mb", s.peak_rss_mb},
+                         {"batches", s.batches},
+                         {"seconds", s.seconds},
+                         {"files_per_sec", s.files_per_sec},
+                         {"mb_per_sec", s.mb_per_sec},
+                         {"peak_rss_mb", s.peak_rss_mb},
                          {"interrupted", s.interrupted}};
         std::cout << j.dump() << '\n';
         return;
@@ -75,8 +82,9 @@ command add_import_command(CLI::App &app)
     import->add_flag("--json", o->json, "print one JSON object at the end (for scripts)");
     import->add_flag("--no-progress", o->no_progress, "no progress line");
     import->add_flag("!--no-analyze", o->opts.analyze, "skip the musical analysis (key, tempo, chords, drums)");
-    import->add_option("--max-member-mb", o->max_member_mb,
-                       "archive members larger than this are refused with an error row (zip bombs)")
+    import
+        ->add_option("--max-member-mb", o->max_member_mb,
+                     "archive members larger than this are refused with an error row (zip bombs)")
         ->capture_default_str();
     import->add_option("--connections", o->opts.connections, "database connections = concurrent writers")
         ->check(CLI::Range(1, 64));

@@ -26,12 +26,13 @@ int print_status(std::vector<migration> const &known, std::vector<applied_migrat
                  std::vector<migration_drift> const &drift)
 {
     for (auto const &m : known) {
-        auto const a = std::find_if(applied.begin(), applied.end(), [&](auto const &x) { return x.version == m.version; });
+        auto const a = std::find_if(applied.begin(), applied.end(),
+                                    [&](auto const &x) { return x.version == m.version; });
         if (a == applied.end()) {
             fmt::print("{:04}  {:<32} pending{}\n", m.version, m.name, m.transactional ? "" : " (no transaction)");
             continue;
         }
-        std::string const check = !a->checksum ? "no checksum (applied with psql)"
+        std::string const check = !a->checksum                 ? "no checksum (applied with psql)"
                                   : *a->checksum == m.checksum ? "checksum ok"
                                                                : "CHANGED SINCE APPLIED";
         fmt::print("{:04}  {:<32} applied {} by {}{}, {}\n", m.version, m.name, a->applied_at, a->applied_by,
@@ -54,7 +55,8 @@ int run(global_options const &g, std::string const &action)
     if (action == "up") {
         int const n = s.migrate_up(known);
         auto const applied = s.applied_migrations();
-        fmt::print("{} migration(s) applied; schema at version {:04}\n", n, applied.empty() ? 0 : applied.back().version);
+        fmt::print("{} migration(s) applied; schema at version {:04}\n", n,
+                   applied.empty() ? 0 : applied.back().version);
         return 0;
     }
     auto const applied = s.applied_migrations();

@@ -57,8 +57,8 @@ std::pair<double, double> parse_range(std::string const &text, char const *optio
         }
         return {lo, hi};
     } catch (std::exception const &) {
-        throw std::invalid_argument{fmt::format("{}: expected a number or a range like 120-130, got \"{}\"", option,
-                                                text.substr(0, 64))};
+        throw std::invalid_argument{
+            fmt::format("{}: expected a number or a range like 120-130, got \"{}\"", option, text.substr(0, 64))};
     }
 }
 
@@ -83,8 +83,8 @@ search_request make_request(search_cli const &o)
     if (!o.key.empty()) {
         r.key = parse_key(o.key);
         if (!r.key) {
-            throw std::invalid_argument{fmt::format("--key: expected a key such as \"A minor\" or F#, got \"{}\"",
-                                                    o.key.substr(0, 64))};
+            throw std::invalid_argument{
+                fmt::format("--key: expected a key such as \"A minor\" or F#, got \"{}\"", o.key.substr(0, 64))};
         }
     }
     if (!o.ts.empty()) {
@@ -94,8 +94,8 @@ search_request make_request(search_cli const &o)
         };
         if (slash == std::string::npos || !digits(std::string_view{o.ts}.substr(0, slash)) ||
             !digits(std::string_view{o.ts}.substr(slash + 1))) {
-            throw std::invalid_argument{fmt::format("--ts: expected a time signature such as 3/4 or 6/8, got \"{}\"",
-                                                    o.ts.substr(0, 64))};
+            throw std::invalid_argument{
+                fmt::format("--ts: expected a time signature such as 3/4 or 6/8, got \"{}\"", o.ts.substr(0, 64))};
         }
         r.time_signature = o.ts;
     }
@@ -116,11 +116,16 @@ search_request make_request(search_cli const &o)
 void print_json_lines(search_page const &page)
 {
     for (auto const &h : page.hits) {
-        std::cout << nlohmann::json{{"id", h.id},           {"path", h.path},
-                                    {"tempo_bpm", h.tempo_bpm}, {"key", h.key_name},
-                                    {"time_signature", h.time_signature}, {"duration_seconds", h.duration_seconds},
-                                    {"tracks", h.tracks},   {"drums", h.drums},
-                                    {"rank", h.rank},       {"fuzzy", page.fuzzy},
+        std::cout << nlohmann::json{{"id", h.id},
+                                    {"path", h.path},
+                                    {"tempo_bpm", h.tempo_bpm},
+                                    {"key", h.key_name},
+                                    {"time_signature", h.time_signature},
+                                    {"duration_seconds", h.duration_seconds},
+                                    {"tracks", h.tracks},
+                                    {"drums", h.drums},
+                                    {"rank", h.rank},
+                                    {"fuzzy", page.fuzzy},
                                     {"cursor", h.cursor}}
                          .dump()
                   << '\n';
@@ -161,7 +166,8 @@ int run(global_options const &g, search_cli const &o)
 command add_search_command(CLI::App &app)
 {
     auto o = std::make_shared<search_cli>();
-    auto *search = app.add_subcommand("search", "find files: words of names, tracks, instruments and texts, and facets");
+    auto *search = app.add_subcommand("search",
+                                      "find files: words of names, tracks, instruments and texts, and facets");
     search->add_option("query", o->text, "words, \"a phrase\", -exclude, or; the last word also matches as a prefix");
     search->add_option("--bpm", o->bpm, "tempo or range, e.g. 120-130");
     search->add_option("--key", o->key, "key, e.g. \"A minor\", F#, Bbm");

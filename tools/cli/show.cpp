@@ -47,8 +47,8 @@ void print_json(file_details const &details)
         j[name] = value;
     }
     for (auto const &p : details.paths) {
-        j["paths"].push_back({{"path", p.path}, {"size_bytes", p.size_bytes}, {"mtime", p.mtime},
-                              {"archive", p.archive}});
+        j["paths"].push_back(
+            {{"path", p.path}, {"size_bytes", p.size_bytes}, {"mtime", p.mtime}, {"archive", p.archive}});
     }
     std::cout << j.dump() << '\n';
 }
@@ -58,7 +58,8 @@ void print_text(file_details const &details)
     for (auto const &[name, value] : details.fields) {
         fmt::print("{:>18}: {}\n", name, value);
     }
-    fmt::print("{:>18}: {}\n", "seen at", details.paths.size() == 1 ? "1 path" : fmt::format("{} paths", details.paths.size()));
+    fmt::print("{:>18}: {}\n", "seen at",
+               details.paths.size() == 1 ? "1 path" : fmt::format("{} paths", details.paths.size()));
     for (auto const &p : details.paths) {
         fmt::print("{:>18}  {} ({} bytes, modified {}){}\n", "", p.path, p.size_bytes, p.mtime,
                    p.archive.empty() ? "" : "\n" + std::string(20, ' ') + "inside archive " + p.archive);

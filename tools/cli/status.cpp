@@ -20,8 +20,12 @@ int run(global_options const &g, bool json)
 {
     auto const s = session{open_database(g), "midilib.status"}.read_queue_status();
     if (json) {
-        nlohmann::json j{{"files", s.files},   {"analyzed", s.analyzed}, {"queued", s.queued},
-                         {"running", s.running}, {"dead", s.dead},       {"done", s.done},
+        nlohmann::json j{{"files", s.files},
+                         {"analyzed", s.analyzed},
+                         {"queued", s.queued},
+                         {"running", s.running},
+                         {"dead", s.dead},
+                         {"done", s.done},
                          {"done_last_minute", s.done_last_minute}};
         j["oldest_queued_seconds"] = s.oldest_queued_seconds ? nlohmann::json(*s.oldest_queued_seconds) : nullptr;
         std::cout << j.dump() << '\n';

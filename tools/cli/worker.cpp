@@ -38,8 +38,11 @@ int run(global_options const &g, worker_cli const &o)
     auto &stop = install_stop_handlers();
     auto const s = run_worker(opts, stop);
     if (o.json) {
-        std::cout << nlohmann::json{{"done", s.done},         {"retried", s.retried}, {"dead", s.dead},
-                                    {"batches", s.batches},   {"reconnects", s.reconnects},
+        std::cout << nlohmann::json{{"done", s.done},
+                                    {"retried", s.retried},
+                                    {"dead", s.dead},
+                                    {"batches", s.batches},
+                                    {"reconnects", s.reconnects},
                                     {"seconds", s.seconds},
                                     {"files_per_sec", s.seconds > 0 ? static_cast<double>(s.done) / s.seconds : 0.0}}
                          .dump()
@@ -59,14 +62,20 @@ command add_worker_command(CLI::App &app)
     auto *worker = app.add_subcommand("worker", "analyze files from the queue (run many, on many machines)");
     worker->add_option("--jobs", o->opts.jobs, "files analyzed at once (default: one per core)");
     worker->add_option("--batch", o->opts.batch, "jobs claimed and acknowledged together")
-        ->capture_default_str()->check(CLI::Range(1, 100000));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
     worker->add_flag("--once", o->opts.once, "exit when no job is queued or running");
-    worker->add_option("--lease-seconds", o->lease_seconds, "a claimed job returns to the queue after this if its worker stops renewing it")
-        ->capture_default_str()->check(CLI::Range(1, 86400));
+    worker
+        ->add_option("--lease-seconds", o->lease_seconds,
+                     "a claimed job returns to the queue after this if its worker stops renewing it")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
     worker->add_option("--max-attempts", o->opts.queue.max_attempts, "after this many failures a job is dead")
-        ->capture_default_str()->check(CLI::Range(1, 1000));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
     worker->add_option("--retry-base-ms", o->retry_base_ms, "backoff before a retry: this, doubled per attempt")
-        ->capture_default_str()->check(CLI::Range(0, 3600000));
+        ->capture_default_str()
+        ->check(CLI::Range(0, 3600000));
     worker->add_flag("--json", o->json, "one JSON object at the end");
     return {worker, [o](global_options const &g) { return run(g, *o); }};
 }
