@@ -61,45 +61,41 @@ column_sql const &sql()
 
 #define MIDILIB_MTIME "'epoch'::timestamptz + mtime_us * interval '1 microsecond'"
 
+/// New and changed path rows; the third column lists the contents these paths held before,
+/// when another content: they may have no path left.
 constexpr char const *MERGE_PATHS =
-    "WITH upserted AS ("
+    "WITH previous AS (SELECT p.file_id FROM midi_file_paths p JOIN stage_paths s USING (path)"
+    "                  JOIN midi_files f ON f.hash = s.hash WHERE p.file_id <> f.id),"
+    " upserted AS ("
     " INSERT INTO midi_file_paths (path, file_id, size_bytes, mtime, fs_path)"
     " SELECT DISTINCT ON (s.path) s.path, f.id, s.size_bytes, " MIDILIB_MTIME ", s.fs_path"
     " FROM stage_paths s JOIN midi_files f ON f.hash = s.hash ORDER BY s.path"
     " ON CONFLICT (path) DO UPDATE SET file_id = EXCLUDED.file_id, size_bytes = EXCLUDED.size_bytes,"
     " mtime = EXCLUDED.mtime, fs_path = EXCLUDED.fs_path, seen_at = now() RETURNING 1)"
-    " SELECT (SELECT count(*) FROM upserted), (SELECT count(DISTINCT path) FROM stage_paths)";
+    " SELECT (SELECT count(*) FROM upserted), (SELECT count(DISTINCT path) FROM stage_paths),"
+    " (SELECT coalesce(array_agg(DISTINCT file_id ORDER BY file_id), '{}') FROM previous)::text";
 
-/// The search rows of every content this batch gave a path (new, or seen again elsewhere).
+/// The search rows of every content this batch gave a path (new, or seen again elsewhere), and
+/// of the contents in $1 that paths of this batch held before (those left without a path leave search).
 constexpr char const *REFRESH_SEARCH =
-    "SELECT midilib_refresh_search(ARRAY(SELECT DISTINCT f.id FROM stage_paths s JOIN midi_files f USING (hash)))";
+    "SELECT midilib_refresh_search(ARRAY(SELECT DISTINCT f.id FROM stage_paths s JOIN midi_files f USING (hash))"
+    " || $1::bigint[])";
 
-/// A path whose file now fails no longer holds the content it held before.
-constexpr char const *FORGET_FAILED_PATHS = "DELETE FROM midi_file_paths p USING stage_errors e WHERE p.path = e.path";
+/// A path that imports cleanly has no error any more.
+constexpr char const *CLEAR_ERRORS = "DELETE FROM import_errors e USING stage_paths s WHERE e.path = s.path";
 
+/// A path whose file now fails no longer holds the content it held before (which may have no path left).
+constexpr char const *FORGET_FAILED_PATHS =
+    "WITH gone AS (DELETE FROM midi_file_paths p USING stage_errors e WHERE p.path = e.path RETURNING p.file_id)"
+    " SELECT coalesce(array_agg(DISTINCT file_id ORDER BY file_id), '{}')::text FROM gone";
+
+/// The latest error of each path, counted.
 constexpr char const *MERGE_ERRORS =
-    "INSERT INTO import_errors (path, size_bytes, mtime, stage, reason)"
-    " SELECT DISTINCT ON (path, size_bytes, mtime_us) path, size_bytes, " MIDILIB_MTIME ", stage, reason"
-    " FROM stage_errors ORDER BY path, size_bytes, mtime_us"
-    " ON CONFLICT (path, size_bytes, mtime) DO UPDATE SET stage = EXCLUDED.stage, reason = EXCLUDED.reason, at = now()";
-
-/// Everything the library holds in a range of paths: a walked chunk is a run of paths in
-/// byte order, so this is two index range scans (path is COLLATE "C").
-constexpr char const *SELECT_KNOWN =
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 1 FROM midi_file_paths"
-    " WHERE path BETWEEN $1 AND $2"
-    " UNION ALL "
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 1 FROM import_errors"
-    " WHERE path BETWEEN $1 AND $2"
-    " UNION ALL "
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, members FROM archives"
-    " WHERE path BETWEEN $1 AND $2";
-
-constexpr char const *RECORD_ARCHIVE =
-    "INSERT INTO archives (path, size_bytes, mtime, members)"
-    " VALUES ($1, $2, 'epoch'::timestamptz + $3 * interval '1 microsecond', $4)"
+    "INSERT INTO import_errors AS x (path, size_bytes, mtime, stage, reason)"
+    " SELECT DISTINCT ON (path) path, size_bytes, " MIDILIB_MTIME ", stage, reason"
+    " FROM stage_errors ORDER BY path"
     " ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime,"
-    " members = EXCLUDED.members, imported_at = now()";
+    " stage = EXCLUDED.stage, reason = EXCLUDED.reason, at = now(), failures = x.failures + 1";
 
 /// A stage_paths row: one field per PATH_COLUMNS, in that order.
 void encode_path(copy_buffer &out, stored_file const &item)
@@ -216,12 +212,18 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
                                                    r[0].as<std::uint64_t>(), r[1].as<std::uint64_t>())};
         }
         log_sql("batch", REFRESH_SEARCH);
-        tx.exec(REFRESH_SEARCH);
+        tx.exec_params(REFRESH_SEARCH, r[2].as<std::string>());
+        log_sql("batch", CLEAR_ERRORS);
+        tx.exec0(CLEAR_ERRORS);
     }
     if (!rows.errors.empty()) {
         copy_items(tx, sql().stage_errors, rows.errors, encode_error);
         log_sql("batch", FORGET_FAILED_PATHS);
-        tx.exec0(FORGET_FAILED_PATHS);
+        auto const previous = tx.exec1(FORGET_FAILED_PATHS)[0].as<std::string>();
+        if (previous != "{}") {
+            log_sql("batch", REFRESH_SEARCH);
+            tx.exec_params("SELECT midilib_refresh_search($1::bigint[])", previous);
+        }
         log_sql("batch", MERGE_ERRORS);
         tx.exec0(MERGE_ERRORS);
     }
@@ -251,15 +253,6 @@ batch_result write_batch(pqxx::connection &cx, std::span<stored_file const *cons
     }
 }
 
-void record_archive(pqxx::connection &cx, path_candidate const &archive, std::uint64_t members)
-{
-    pqxx::work tx{cx};
-    log_sql("archive", RECORD_ARCHIVE);
-    tx.exec_params0(RECORD_ARCHIVE, archive.path, static_cast<std::int64_t>(archive.size), archive.mtime_us,
-                    static_cast<std::int64_t>(members));
-    tx.commit();
-}
-
 void finish_import(pqxx::connection &cx, std::uint64_t changed_files)
 {
     constexpr char const *FINISH = "SELECT midilib_finish_import($1)";
@@ -272,38 +265,6 @@ void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<stored_file const *c
 {
     tx.exec(PREPARE_SESSION);
     copy_encoded(tx, sql().stage_analysis, files, &stored_file::analysis_row);
-}
-
-std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates)
-{
-    std::vector<std::uint64_t> known(candidates.size(), 0);
-    if (candidates.empty()) {
-        return known;
-    }
-    std::unordered_map<std::string_view, std::size_t> index;
-    index.reserve(candidates.size());
-    auto lo = std::string_view{candidates.front().path};
-    auto hi = lo;
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        std::string_view const p = candidates[i].path;
-        index.emplace(p, i);
-        lo = std::min(lo, p);
-        hi = std::max(hi, p);
-    }
-    pqxx::read_transaction tx{cx};
-    log_sql("resume", SELECT_KNOWN);
-    auto const r = tx.exec_params(SELECT_KNOWN, std::string{lo}, std::string{hi});
-    for (auto const &row : r) {
-        auto const it = index.find(std::string_view{row[0].c_str(), row[0].size()});
-        if (it == index.end()) {
-            continue; // in the library, not in this walk (moved or deleted since)
-        }
-        auto const &c = candidates[it->second];
-        if (row[1].as<std::int64_t>() == static_cast<std::int64_t>(c.size) && row[2].as<std::int64_t>() == c.mtime_us) {
-            known[it->second] = std::max<std::uint64_t>(row[3].as<std::uint64_t>(), 1);
-        }
-    }
-    return known;
 }
 
 } // namespace midilib

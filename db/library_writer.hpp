@@ -29,21 +29,6 @@ struct batch_result
  */
 batch_result write_batch(pqxx::connection &cx, std::span<stored_file const *const> files);
 
-/// A file found on disk, before it is read.
-struct path_candidate
-{
-    std::string path; ///< stored form (UTF-8)
-    std::uint64_t size = 0;
-    std::int64_t mtime_us = 0;
-};
-
-/**
- * Returns, for each candidate, how many files the library already holds under that path
- * with the same size and mtime: 1 for a file imported or failed, the member count for an
- * archive read to the end, 0 when unknown or changed. A re-run skips the known ones unread.
- */
-std::vector<std::uint64_t> known_paths(pqxx::connection &cx, std::span<path_candidate const> candidates);
-
 /// Fills the session's stage_analysis table with the analysis rows of @p files.
 void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<stored_file const *const> files);
 
@@ -54,8 +39,5 @@ void stage_analysis_rows(pqxx::dbtransaction &tx, std::span<stored_file const *c
  * full speed at once, not after autovacuum's next visit.
  */
 void finish_import(pqxx::connection &cx, std::uint64_t changed_files);
-
-/// Records that every member of @p archive is in the library (after their batches committed).
-void record_archive(pqxx::connection &cx, path_candidate const &archive, std::uint64_t members);
 
 } // namespace midilib

@@ -20,4 +20,14 @@ int session::migrate_up(std::vector<migration> const &known) { return midilib::m
 
 std::vector<applied_migration> session::applied_migrations() { return midilib::applied_migrations(*m_cx); }
 
+forgotten session::remove(std::vector<std::string> const &roots, bool dry_run)
+{
+    return remove_paths(*m_cx, roots, dry_run);
+}
+
+pruned session::prune(std::int64_t older_than_seconds, bool dry_run)
+{
+    return prune_missing(*m_cx, older_than_seconds, dry_run);
+}
+
 } // namespace midilib

@@ -4,6 +4,7 @@
 
 #include "db/file_details.hpp"
 #include "db/job_queue.hpp"
+#include "db/library_paths.hpp"
 #include "db/library_search.hpp"
 #include "db/migrator.hpp"
 
@@ -42,6 +43,10 @@ public:
     int migrate_up(std::vector<migration> const &known);
     /// applied_migrations() on this connection.
     std::vector<applied_migration> applied_migrations();
+    /// remove_paths() on this connection.
+    forgotten remove(std::vector<std::string> const &roots, bool dry_run);
+    /// prune_missing() on this connection.
+    pruned prune(std::int64_t older_than_seconds, bool dry_run);
 
 private:
     std::unique_ptr<pqxx::connection> m_cx;

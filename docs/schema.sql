@@ -133,6 +133,13 @@ CREATE FUNCTION public.midilib_refresh_search(ids bigint[]) RETURNS void
     SET jit TO 'off'
     AS $_$
 SELECT 1 FROM midi_files WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
+-- A content with no path left leaves search at once and is missing from now on; one that has a
+-- path again is no longer missing.
+DELETE FROM file_search s
+WHERE s.file_id = ANY (ids) AND NOT EXISTS (SELECT 1 FROM midi_file_paths p WHERE p.file_id = s.file_id);
+UPDATE midi_files f SET missing_since = CASE WHEN f.missing_since IS NULL THEN now() END
+WHERE f.id = ANY (ids)
+  AND (f.missing_since IS NULL) = NOT EXISTS (SELECT 1 FROM midi_file_paths p WHERE p.file_id = f.id);
 INSERT INTO file_search AS s (file_id, path, name_words, document, tempo_bpm, key_tonic, key_mode, key_name,
                               time_signature, duration_seconds, has_drums, track_count, instrument_words)
 SELECT f.id, p.first_path,
@@ -302,8 +309,16 @@ CREATE TABLE public.archives (
     size_bytes bigint NOT NULL,
     mtime timestamp with time zone NOT NULL,
     members integer NOT NULL,
-    imported_at timestamp with time zone DEFAULT now() NOT NULL
+    imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    failed_under_limit bigint
 );
+
+
+--
+-- Name: COLUMN archives.failed_under_limit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.archives.failed_under_limit IS 'the member size limit (bytes) of a reading in which a member failed; NULL when none failed';
 
 
 --
@@ -727,8 +742,31 @@ CREATE TABLE public.import_errors (
     mtime timestamp with time zone NOT NULL,
     stage text NOT NULL,
     reason text NOT NULL,
-    at timestamp with time zone DEFAULT now() NOT NULL
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    failures integer DEFAULT 1 NOT NULL,
+    first_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: COLUMN import_errors.at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.import_errors.at IS 'when the path last failed';
+
+
+--
+-- Name: COLUMN import_errors.failures; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.import_errors.failures IS 'imports in a row that found the path failing';
+
+
+--
+-- Name: COLUMN import_errors.first_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.import_errors.first_at IS 'when the path first failed in a row of failing imports';
 
 
 --
@@ -800,9 +838,17 @@ CREATE TABLE public.midi_files (
     markers text[] NOT NULL,
     warnings text[] NOT NULL,
     imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    missing_since timestamp with time zone,
     CONSTRAINT midi_files_division_check CHECK ((division = ANY (ARRAY['ppq'::text, 'smpte'::text]))),
     CONSTRAINT midi_files_hash_check CHECK ((length(hash) = 16))
 );
+
+
+--
+-- Name: COLUMN midi_files.missing_since; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.midi_files.missing_since IS 'when the content lost its last path (NULL while a path holds it); prune deletes it later';
 
 
 --
@@ -1115,11 +1161,11 @@ ALTER TABLE ONLY public.file_search_t8
 
 
 --
--- Name: import_errors import_errors_path_size_bytes_mtime_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: import_errors import_errors_path_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.import_errors
-    ADD CONSTRAINT import_errors_path_size_bytes_mtime_key UNIQUE (path, size_bytes, mtime);
+    ADD CONSTRAINT import_errors_path_key UNIQUE (path);
 
 
 --
@@ -2162,6 +2208,13 @@ CREATE INDEX file_search_t8_track_count_file_id_tempo_bpm_key_tonic_key__idx ON 
 --
 
 CREATE INDEX midi_file_paths_file_id_idx ON public.midi_file_paths USING btree (file_id);
+
+
+--
+-- Name: midi_files_missing_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX midi_files_missing_idx ON public.midi_files USING btree (missing_since) WHERE (missing_since IS NOT NULL);
 
 
 --

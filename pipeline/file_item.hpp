@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,13 +23,16 @@ namespace midilib {
 class archive_progress
 {
 public:
-    archive_progress(std::string path, std::uint64_t size, std::int64_t mtime_us)
-    : path(std::move(path)), size(size), mtime_us(mtime_us)
+    archive_progress(std::string path, std::uint64_t size, std::int64_t mtime_us, std::int64_t read_since_us,
+                     std::uint64_t member_limit)
+    : path(std::move(path)), size(size), mtime_us(mtime_us), read_since_us(read_since_us), member_limit(member_limit)
     {}
 
     std::string const path; ///< stored form
     std::uint64_t const size;
     std::int64_t const mtime_us;
+    std::int64_t const read_since_us; ///< the server's clock when the reading began (server_now_us())
+    std::uint64_t const member_limit; ///< the member size limit of the reading
 
     /// A member entered the graph.
     void add_member()
@@ -36,14 +40,21 @@ public:
         std::lock_guard lock{m_mutex};
         ++m_emitted;
     }
-    /// A member's batch committed (@p written false: it was not written, e.g. stopped).
-    /// \returns true once, when this completes the archive: record it then.
-    bool member_done(bool written)
+    /// A member's batch committed (@p written false: it was not written, e.g. stopped; @p failed:
+    /// written as an error row). \returns true once, when this completes the archive: record it then.
+    bool member_done(bool written, bool failed = false)
     {
         std::lock_guard lock{m_mutex};
         ++m_settled;
         m_complete = m_complete && written;
+        m_failed = m_failed || failed;
         return take_record();
+    }
+    /// The member limit when a member failed (the archive is read again when the limit changes).
+    [[nodiscard]] std::optional<std::uint64_t> failed_under_limit() const
+    {
+        std::lock_guard lock{m_mutex};
+        return m_failed ? std::optional{member_limit} : std::nullopt;
     }
     /// The reader reached the end (@p complete: without an error that ended it).
     /// \returns true once, when this completes the archive: record it then.
@@ -77,6 +88,7 @@ private:
     bool m_finished = false;
     bool m_complete = true;
     bool m_recorded = false;
+    bool m_failed = false;
 };
 
 /**

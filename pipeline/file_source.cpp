@@ -10,6 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <unordered_set>
+
+#include <sys/stat.h>
 
 namespace midilib {
 
@@ -27,8 +30,82 @@ constexpr std::size_t LARGEST_CHUNK = 1024;
 /// answers (and while the first connection opens), holding at most this many paths.
 constexpr std::size_t MAX_PENDING_FILES = 2 * LARGEST_CHUNK;
 
-/// Decodes each path component on its own, so one Latin-1 file name does not re-decode
-/// the valid UTF-8 folder names around it.
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+/// True when @p path is @p root or a path under it (a file of the folder, a member of the archive).
+bool under_root(std::string_view path, std::string_view root)
+{
+    if (path == root) {
+        return true;
+    }
+    std::string_view folder = root;
+    while (!folder.empty() && folder.back() == '/') {
+        folder.remove_suffix(1);
+    }
+    return (starts_with(path, folder) && path.size() > folder.size() && path[folder.size()] == '/') ||
+           (starts_with(path, root) && starts_with(path.substr(root.size()), "!/"));
+}
+
+/// True unless the file system says @p fs_path does not exist (a folder that cannot be
+/// searched says nothing: what is under it is kept).
+bool may_exist(std::string const &fs_path)
+{
+    struct stat st
+    {
+    };
+    return ::lstat(fs_path.c_str(), &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+/// True when @p p is gone from the disk: neither the file nor an archive that would hold it
+/// ("a.zip!/b.mid": a.zip) is there.
+bool gone_from_disk(unwalked_path const &p)
+{
+    if (may_exist(p.fs_path)) {
+        return false;
+    }
+    for (auto bang = p.fs_path.find("!/"); bang != std::string::npos; bang = p.fs_path.find("!/", bang + 1)) {
+        if (may_exist(p.fs_path.substr(0, bang))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// True when a prefix of @p path before a "!/" is one of @p walked: a member of an archive the walk found.
+bool in_walked_archive(std::string_view path, std::unordered_set<std::string_view> const &walked)
+{
+    for (auto bang = path.find("!/"); bang != std::string_view::npos; bang = path.find("!/", bang + 1)) {
+        if (walked.count(path.substr(0, bang)) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The roots in stored form, each with the range of stored paths that can be under it: a
+/// folder's "folder/..." (below "folder0": '0' follows '/'), a file's own path and, for an
+/// archive, "file!/..." (below "file!0").
+std::vector<file_source::root_range> root_ranges(std::vector<fs::path> const &roots)
+{
+    std::vector<file_source::root_range> out;
+    for (auto const &root : roots) {
+        auto path = path_to_utf8(root.string());
+        std::error_code ec;
+        if (fs::is_directory(root, ec)) {
+            auto folder = path;
+            while (!folder.empty() && folder.back() == '/') {
+                folder.pop_back(); // the root folder "/" holds everything from "/" to "0"
+            }
+            out.push_back({path, folder + '/', folder + '0'});
+        } else {
+            out.push_back({path, path, path + "!0"});
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 std::string path_to_utf8(std::string const &fs_path)
 {
     if (is_valid_utf8({reinterpret_cast<std::uint8_t const *>(fs_path.data()), fs_path.size()})) {
@@ -46,8 +123,6 @@ std::string path_to_utf8(std::string const &fs_path)
     }
     return out;
 }
-
-} // namespace
 
 std::vector<fs::path> normalize_roots(std::vector<fs::path> const &roots)
 {
@@ -97,8 +172,9 @@ std::uint64_t count_files(std::vector<fs::path> const &roots, std::atomic<bool> 
 
 file_source::file_source(std::vector<fs::path> roots, connection_pool &pool, item_pool &items, import_stats &stats,
                          std::atomic<bool> const &stop, byte_budget &archive_bytes, archive_limits limits)
-: m_walk(std::move(roots)), m_chunk_size(FIRST_CHUNK), m_pool(pool), m_items(items), m_stats(stats), m_stop(stop),
-  m_archive_bytes(archive_bytes), m_limits(limits)
+: m_roots(root_ranges(roots)), m_walk(std::move(roots)), m_range_lo(m_roots.empty() ? "" : m_roots.front().lo),
+  m_chunk_size(FIRST_CHUNK), m_pool(pool), m_items(items), m_stats(stats), m_stop(stop), m_archive_bytes(archive_bytes),
+  m_limits(limits)
 {}
 
 file_source::~file_source()
@@ -129,7 +205,12 @@ bool file_source::has_work()
 void file_source::next_member()
 {
     if (!m_archive) {
-        m_archive.emplace(m_archives.front(), m_limits);
+        std::int64_t since = 0;
+        {
+            auto cx = m_pool.acquire();
+            since = server_now_us(*cx);
+        }
+        m_archive.emplace(m_archives.front(), m_limits, since);
         spdlog::debug("{}: reading archive", m_archives.front().file.path);
         m_archives.pop_front();
     }
@@ -138,8 +219,10 @@ void file_source::next_member()
         if (m_archive->progress->finish(m_archive->reader.complete())) {
             // Every member's batch has committed already (or it had no MIDI member).
             auto cx = m_pool.acquire();
-            record_archive(*cx, {m_archive->progress->path, m_archive->progress->size, m_archive->progress->mtime_us},
-                           m_archive->progress->members());
+            auto const &a = *m_archive->progress;
+            auto const f = record_archive(*cx, {a.path, a.size, a.mtime_us}, a.members(), a.read_since_us,
+                                          a.failed_under_limit());
+            m_stats.removed += f.paths + f.errors;
         }
         m_archive.reset();
         return;
@@ -209,14 +292,10 @@ void file_source::refill()
     if (!m_exhausted) {
         chunk next = walk_chunk();
         spdlog::trace("walked {}", next.candidates.size());
-        if (!next.candidates.empty()) {
+        if (!next.ranges.empty()) {
             m_pending_files += next.candidates.size();
             auto &p = m_pending.emplace_back(std::move(next)); // a deque: p stays where it is
-            p.known = std::async(std::launch::async, [this, &candidates = p.files.candidates] {
-                std::lock_guard one_at_a_time{m_check_mutex}; // on one connection, in walk order
-                auto cx = m_pool.acquire();
-                return known_paths(*cx, candidates);
-            });
+            p.known = std::async(std::launch::async, [this, &c = p.files] { return check(c); });
         }
     }
     if (!m_pending.empty() && (m_pending_files >= MAX_PENDING_FILES || m_exhausted)) {
@@ -230,19 +309,23 @@ void file_source::refill()
 file_source::chunk file_source::walk_chunk()
 {
     chunk c;
-    std::size_t root = 0;
+    bool files_covered = false; // the files walked are in a range already (their root was closed)
     while (c.candidates.size() < m_chunk_size && !m_stop) {
         if (!m_entry_held && !m_walk.next(m_entry)) {
             m_exhausted = true;
+            files_covered = true;
+            close_roots(c, m_roots.size());
             break;
         }
-        // A chunk stays inside one root, so its paths span a tight range of the library.
-        if (!c.candidates.empty() && m_entry.root != root) {
-            m_entry_held = true;
-            break;
+        if (m_entry.root != m_range_root) {
+            files_covered = !c.candidates.empty();
+            close_roots(c, m_entry.root);
+            if (files_covered) { // a chunk's files stay inside one root: a tight range of the library
+                m_entry_held = true;
+                break;
+            }
         }
         m_entry_held = false;
-        root = m_entry.root;
         if (!m_entry.error.empty()) {
             ++m_stats.scanned;
             auto *item = m_items.acquire();
@@ -256,8 +339,61 @@ file_source::chunk file_source::walk_chunk()
         c.candidates.push_back({path_to_utf8(m_entry.fs_path), m_entry.size, m_entry.mtime_us});
         c.fs_paths.push_back(std::move(m_entry.fs_path));
     }
+    if (!c.candidates.empty() && !files_covered) {
+        // The root goes on in the next chunk: this one covers up to its last file and that file's members.
+        auto const last = std::max_element(c.candidates.begin(), c.candidates.end(),
+                                           [](auto const &a, auto const &b) { return a.path < b.path; });
+        auto const first = std::min_element(c.candidates.begin(), c.candidates.end(),
+                                            [](auto const &a, auto const &b) { return a.path < b.path; });
+        std::string hi = last->path + "!0";
+        c.ranges.push_back({std::min(m_range_lo, first->path), hi, m_range_root});
+        m_range_lo = std::move(hi);
+    }
     m_chunk_size = std::min(m_chunk_size * 2, LARGEST_CHUNK);
     return c;
+}
+
+void file_source::close_roots(chunk &c, std::size_t next_root)
+{
+    for (bool first = true; m_range_root < next_root && m_range_root < m_roots.size(); ++m_range_root) {
+        std::string lo = m_range_lo;
+        for (auto const &candidate : c.candidates) { // the walked files are the first root's
+            lo = first ? std::min(lo, candidate.path) : lo;
+        }
+        first = false;
+        c.ranges.push_back({std::move(lo), m_roots[m_range_root].hi, m_range_root});
+        m_range_lo = m_range_root + 1 < m_roots.size() ? m_roots[m_range_root + 1].lo : std::string{};
+    }
+}
+
+std::vector<std::uint64_t> file_source::check(chunk const &c)
+{
+    std::lock_guard one_at_a_time{m_check_mutex}; // on one connection, in walk order
+    auto cx = m_pool.acquire();
+    std::vector<std::uint64_t> known(c.candidates.size(), 0);
+    std::vector<std::string> gone;
+    std::unordered_set<std::string_view> walked;
+    for (auto const &candidate : c.candidates) {
+        walked.insert(candidate.path);
+    }
+    for (auto const &range : c.ranges) {
+        auto answer = known_paths(*cx, c.candidates, range.lo, range.hi, m_limits.max_member_bytes);
+        for (std::size_t i = 0; i < known.size(); ++i) {
+            known[i] = std::max(known[i], answer.known[i]);
+        }
+        for (auto &p : answer.unwalked) {
+            if (under_root(p.path, m_roots[range.root].path) && !in_walked_archive(p.path, walked) &&
+                gone_from_disk(p)) {
+                spdlog::debug("{}: gone from the disk", p.path);
+                gone.push_back(std::move(p.path));
+            }
+        }
+    }
+    if (!gone.empty()) {
+        auto const f = forget_paths(*cx, gone);
+        m_stats.removed += f.paths + f.errors;
+    }
+    return known;
 }
 
 void file_source::settle(chunk &c, std::vector<std::uint64_t> const &known)

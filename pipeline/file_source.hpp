@@ -2,6 +2,7 @@
 /// The start of the import graph: walks the user's folders and hands out files not yet imported.
 
 #include "db/connection_pool.hpp"
+#include "db/library_paths.hpp"
 #include "db/library_writer.hpp"
 #include "pipeline/archive_reader.hpp"
 #include "pipeline/folder_walk.hpp"
@@ -19,6 +20,10 @@
 #include <vector>
 
 namespace midilib {
+
+/// The stored form of a file system path: valid UTF-8 as it is, else each component decoded on
+/// its own (one Latin-1 file name does not re-decode the valid UTF-8 folder names around it).
+std::string path_to_utf8(std::string const &fs_path);
 
 /// Folds the roots: absolute, normalized, without those inside another root. \throws std::runtime_error for a missing root.
 std::vector<std::filesystem::path> normalize_roots(std::vector<std::filesystem::path> const &roots);
@@ -50,12 +55,29 @@ public:
     file_source(file_source const &) = delete;
     file_source &operator=(file_source const &) = delete;
 
+    /// A root in stored form and the range [lo, hi) of stored paths under it.
+    struct root_range
+    {
+        std::string path;
+        std::string lo;
+        std::string hi;
+    };
+
 private:
-    /// Files walked but not yet checked against the library.
+    /// A range of stored paths [lo, hi) the walk covered, under one root.
+    struct walked_range
+    {
+        std::string lo;
+        std::string hi;
+        std::size_t root = 0;
+    };
+    /// Files walked but not yet checked against the library, and the ranges of paths they cover:
+    /// what the library holds there and the walk did not find is looked for on the disk.
     struct chunk
     {
         std::vector<path_candidate> candidates;
         std::vector<std::string> fs_paths; ///< the same files as the file system spells them
+        std::vector<walked_range> ranges;
     };
 
     /// A file found and not known to the library: to read, or an archive to open.
@@ -67,9 +89,10 @@ private:
     /// The archive being read.
     struct open_archive
     {
-        open_archive(found_file const &job, archive_limits limits)
+        open_archive(found_file const &job, archive_limits limits, std::int64_t read_since_us)
         : reader(job.fs_path, job.fs_path, job.file.size, job.file.mtime_us, limits), // member paths in bytes
-          progress(std::make_shared<archive_progress>(job.file.path, job.file.size, job.file.mtime_us))
+          progress(std::make_shared<archive_progress>(job.file.path, job.file.size, job.file.mtime_us, read_since_us,
+                                                      limits.max_member_bytes))
         {}
         archive_reader reader;
         std::shared_ptr<archive_progress> progress;
@@ -78,9 +101,16 @@ private:
     void refill();
     chunk walk_chunk();
     void settle(chunk &c, std::vector<std::uint64_t> const &known);
+    /// Closes the range of the root being walked and of every root before @p next_root (roots without files).
+    void close_roots(chunk &c, std::size_t next_root);
+    /// Asks the library about @p c and forgets what it holds in the walked ranges that is gone from the disk.
+    std::vector<std::uint64_t> check(chunk const &c);
     void next_member();
 
+    std::vector<root_range> m_roots;
     folder_walk m_walk;
+    std::size_t m_range_root = 0; ///< the root being walked
+    std::string m_range_lo;       ///< where the walked range of the next chunk begins
     walk_entry m_entry;
     bool m_entry_held = false; ///< m_entry belongs to the next chunk (another root)
     std::size_t m_chunk_size;

@@ -96,9 +96,13 @@ std::size_t import_graph::write(file_batch const &batch)
         auto cx = m_ctx.pool.acquire();
         result = write_batch(*cx, rows);
         for (auto *item : *batch) {
-            if (item->archive && item->archive->member_done(item->stored.state != file_state::stopped)) {
-                record_archive(*cx, {item->archive->path, item->archive->size, item->archive->mtime_us},
-                               item->archive->members());
+            auto const state = item->stored.state;
+            if (item->archive &&
+                item->archive->member_done(state != file_state::stopped, state == file_state::failed)) {
+                auto const &a = *item->archive;
+                auto const f = record_archive(*cx, {a.path, a.size, a.mtime_us}, a.members(), a.read_since_us,
+                                              a.failed_under_limit());
+                m_ctx.stats.removed += f.paths + f.errors;
             }
         }
     }

@@ -114,6 +114,7 @@ import_summary summarize(import_stats const &stats, double seconds, bool interru
     s.duplicates = stats.duplicates;
     s.failed = stats.failed;
     s.stopped = stats.stopped;
+    s.removed = stats.removed;
     s.bytes = stats.bytes_read;
     s.batches = stats.batches;
     s.seconds = seconds;

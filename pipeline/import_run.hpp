@@ -31,6 +31,7 @@ struct import_summary
     std::uint64_t duplicates = 0;
     std::uint64_t failed = 0;
     std::uint64_t stopped = 0; ///< found but not read because of a stop; the next run takes them
+    std::uint64_t removed = 0; ///< paths forgotten because they are gone from the disk (not in scanned)
     std::uint64_t bytes = 0;
     std::uint64_t batches = 0;
     double seconds = 0.0;

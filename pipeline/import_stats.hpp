@@ -15,6 +15,7 @@ struct import_stats
     std::atomic<std::uint64_t> duplicates{0}; ///< content already in the library (committed)
     std::atomic<std::uint64_t> failed{0};     ///< import_errors rows (committed)
     std::atomic<std::uint64_t> stopped{0};    ///< not read because the import was stopped
+    std::atomic<std::uint64_t> removed{0};    ///< paths forgotten: gone from the disk (not counted in scanned)
     std::atomic<std::uint64_t> bytes_read{0}; ///< bytes read from disk
     std::atomic<std::uint64_t> batches{0};    ///< committed batches
     std::atomic<std::uint64_t> expected{0};   ///< files counted by the look-ahead walk (for the ETA)

@@ -44,12 +44,14 @@ namespace {
 /// One text per row of each table, without surrogate ids and timestamps (contents are named
 /// by their hash), so that two databases with the same library give the same rows.
 constexpr std::pair<char const *, char const *> LIBRARY_ROWS[] = {
-    {"midi_files", "SELECT (to_jsonb(f) - 'id' - 'imported_at')::text FROM midi_files f"},
+    {"midi_files", "SELECT (to_jsonb(f) - 'id' - 'imported_at' - 'missing_since'"
+                   " || jsonb_build_object('missing', f.missing_since IS NOT NULL))::text FROM midi_files f"},
     {"midi_file_paths", "SELECT (to_jsonb(p) - 'file_id' - 'seen_at' || jsonb_build_object('hash', f.hash))::text"
                         " FROM midi_file_paths p JOIN midi_files f ON f.id = p.file_id"},
     {"file_analysis", "SELECT (to_jsonb(a) - 'file_id' - 'analyzed_at' || jsonb_build_object('hash', f.hash))::text"
                       " FROM file_analysis a JOIN midi_files f ON f.id = a.file_id"},
-    {"import_errors", "SELECT (to_jsonb(e) - 'id' - 'at')::text FROM import_errors e"},
+    // How often and since when a path failed depend on the runs, not on the library.
+    {"import_errors", "SELECT (to_jsonb(e) - 'id' - 'at' - 'first_at' - 'failures')::text FROM import_errors e"},
     {"file_search", "SELECT (to_jsonb(s) - 'file_id' || jsonb_build_object('hash', f.hash))::text"
                     " FROM file_search s JOIN midi_files f ON f.id = s.file_id"},
     {"archives", "SELECT (to_jsonb(a) - 'imported_at')::text FROM archives a"},

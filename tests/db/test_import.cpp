@@ -131,16 +131,19 @@ TEST_F(import_test, defective_files_import_with_warnings)
     EXPECT_EQ(m_db.count_rows("import_errors", "path LIKE '%test-not-a-midi-file.mid' AND stage = 'parse'"), 1);
 }
 
-// A second run over the same folder reads nothing and imports nothing.
+// A second run over the same folder reads only the files that failed (they are tried on every
+// run) and imports nothing.
 TEST_F(import_test, rerun_skips_unchanged_files_unread)
 {
     auto const first = import_paths(m_db, {corpus_dir()});
     auto const files = m_db.count_rows("midi_files");
+    auto const failed_bytes = m_db.scalar<long>("SELECT coalesce(sum(size_bytes), 0) FROM import_errors");
     auto const second = import_paths(m_db, {corpus_dir()});
     EXPECT_EQ(second.scanned, first.scanned);
-    EXPECT_EQ(second.skipped, second.scanned);
-    EXPECT_EQ(second.imported + second.duplicates + second.failed, 0U);
-    EXPECT_EQ(second.bytes, 0U); // not a single file was read
+    EXPECT_EQ(second.skipped, second.scanned - first.failed);
+    EXPECT_EQ(second.failed, first.failed);
+    EXPECT_EQ(second.imported + second.duplicates, 0U);
+    EXPECT_EQ(second.bytes, static_cast<std::uint64_t>(failed_bytes)); // not a single other file was read
     EXPECT_EQ(m_db.count_rows("midi_files"), files);
     std::cout << "first run " << first.seconds << " s, second run " << second.seconds << " s\n";
 }
@@ -175,13 +178,18 @@ TEST_F(import_test, bad_files_are_rows_not_crashes)
     EXPECT_EQ(s.failed, 3U);
     EXPECT_EQ(m_db.count_rows("import_errors", "stage = 'parse'"), 3);
     EXPECT_EQ(m_db.count_rows("midi_file_paths", "path LIKE '%/good.mid'"), 1);
-    // A failed file that is unchanged is not retried; a fixed one is imported.
+    // A failed file is tried again on every run and keeps one error row; a fixed one is imported
+    // and loses its error.
     auto const again = import_paths(m_db, {dir.path()});
-    EXPECT_EQ(again.skipped, 4U);
+    EXPECT_EQ(again.skipped, 1U);
+    EXPECT_EQ(again.failed, 3U);
+    EXPECT_EQ(m_db.count_rows("import_errors", "failures = 2"), 3);
     write_file(dir.path() / "empty.mid", midi_with_meta({{3, "fixed"}}));
     auto const fixed = import_paths(m_db, {dir.path()});
     EXPECT_EQ(fixed.imported, 1U);
-    EXPECT_EQ(fixed.skipped, 3U);
+    EXPECT_EQ(fixed.skipped, 1U);
+    EXPECT_EQ(fixed.failed, 2U);
+    EXPECT_EQ(m_db.count_rows("import_errors"), 2);
 }
 
 // `midilib import --json` prints one JSON object whose counts add up.

@@ -31,6 +31,10 @@ command add_analyze_command(CLI::App &app);
 command add_status_command(CLI::App &app);
 /// `show ID`: everything stored about one file.
 command add_show_command(CLI::App &app);
+/// `remove PATH...`: forget folders, files or archives.
+command add_remove_command(CLI::App &app);
+/// `prune [--older-than 30d]`: delete contents missing that long.
+command add_prune_command(CLI::App &app);
 /// `db start|stop|status|url`: the embedded database.
 command add_db_command(CLI::App &app);
 /// `migrate [status|up|verify|print]`: schema migrations.

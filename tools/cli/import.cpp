@@ -35,6 +35,7 @@ void print_summary(import_summary const &s, bool json)
                          {"duplicates", s.duplicates},
                          {"failed", s.failed},
                          {"stopped", s.stopped},
+                         {"removed", s.removed},
                          {"bytes", s.bytes},
                          {"batches", s.batches},
                          {"seconds", s.seconds},
@@ -49,6 +50,9 @@ void print_summary(import_summary const &s, bool json)
                "{:.2f} s, {:.0f} files/s, {:.1f} MB/s, peak memory {:.0f} MiB\n",
                s.scanned, s.imported, s.duplicates, s.failed, s.skipped, s.seconds, s.files_per_sec, s.mb_per_sec,
                s.peak_rss_mb);
+    if (s.removed > 0) {
+        fmt::print("{} paths gone from the disk were removed from the library\n", s.removed);
+    }
     if (s.failed > 0) {
         fmt::print("failed files are listed in the import_errors table (path, stage, reason)\n");
     }

@@ -59,7 +59,9 @@ void print_text(file_details const &details)
         fmt::print("{:>18}: {}\n", name, value);
     }
     fmt::print("{:>18}: {}\n", "seen at",
-               details.paths.size() == 1 ? "1 path" : fmt::format("{} paths", details.paths.size()));
+               details.paths.empty()       ? "no path: gone from the disk, out of search (`midilib prune` deletes it)"
+               : details.paths.size() == 1 ? "1 path"
+                                           : fmt::format("{} paths", details.paths.size()));
     for (auto const &p : details.paths) {
         fmt::print("{:>18}  {} ({} bytes, modified {}){}\n", "", p.path, p.size_bytes, p.mtime,
                    p.archive.empty() ? "" : "\n" + std::string(20, ' ') + "inside archive " + p.archive);
