@@ -135,8 +135,8 @@ struct archive_reader::level
 };
 
 archive_reader::archive_reader(std::string const &fs_path, std::string stored_path, std::uint64_t size,
-                               std::int64_t mtime_us, archive_limits limits)
-: m_limits(limits)
+                               std::int64_t mtime_us, archive_limits limits, hold_bytes hold)
+: m_limits(limits), m_hold(std::move(hold)), m_block(READ_BLOCK)
 {
     utf8_names const names;
     auto top = level::make(std::move(stored_path), size, mtime_us);
@@ -157,7 +157,9 @@ archive_reader::~archive_reader() = default;
 void archive_reader::fail_level(archive_member &out, std::string reason)
 {
     auto const &l = *m_levels.back();
+    auto const held = out.held; // the caller gives back what the member held
     out = archive_member{};
+    out.held = held;
     out.path = l.path;
     out.size = l.size;
     out.mtime_us = l.mtime_us;
@@ -169,7 +171,9 @@ void archive_reader::fail_level(archive_member &out, std::string reason)
 
 void archive_reader::fail_member(archive_member &out, std::string name, std::int64_t mtime_us, std::string reason)
 {
+    auto const held = out.held; // the caller gives back what the member held
     out = archive_member{};
+    out.held = held;
     out.path = m_levels.back()->path + "!/" + name;
     out.mtime_us = mtime_us;
     out.error = std::move(reason);
@@ -203,6 +207,7 @@ bool archive_reader::open_nested(archive_member &out, std::vector<std::uint8_t> 
 bool archive_reader::next(archive_member &out)
 {
     utf8_names const names;
+    out.held = 0;
     if (!m_open_error.empty()) {
         fail_level(out, "cannot open archive: " + m_open_error);
         m_open_error.clear();
@@ -289,18 +294,16 @@ bool archive_reader::next(archive_member &out)
                                         expand_cap >> 20U, at));
             return true;
         };
-        auto &bytes = m_scratch; // grows to the largest member; members get exact-size copies
-        bytes.resize(HEAD_BYTES);
-        auto const got = archive_read_data(l.a, bytes.data(), bytes.size());
+        auto const got = archive_read_data(l.a, m_block.data(), HEAD_BYTES);
         if (got < 0) {
             return data_error(got);
         }
         if (over_expanded(static_cast<std::uint64_t>(got))) {
             return true;
         }
-        bytes.resize(static_cast<std::size_t>(got));
-        bool const nested = is_archive_name(base_name(name)) || looks_like_archive(bytes);
-        if (!nested && !is_midi_file_name(base_name(name)) && !looks_like_midi(bytes)) {
+        std::span<std::uint8_t const> const head{m_block.data(), static_cast<std::size_t>(got)};
+        bool const nested = is_archive_name(base_name(name)) || looks_like_archive(head);
+        if (!nested && !is_midi_file_name(base_name(name)) && !looks_like_midi(head)) {
             continue; // not ours: the rest of its data is skipped by the next header
         }
         out = archive_member{};
@@ -320,37 +323,65 @@ bool archive_reader::next(archive_member &out)
                                           cap >> 20U, nested ? "archives inside archives" : "archive members");
             return true;
         };
-        if (archive_entry_size_is_set(entry) != 0 && static_cast<std::uint64_t>(archive_entry_size(entry)) > cap) {
-            return too_large(static_cast<std::uint64_t>(archive_entry_size(entry)));
+        std::uint64_t const declared = archive_entry_size_is_set(entry) != 0
+                                           ? static_cast<std::uint64_t>(
+                                                 std::max<la_int64_t>(archive_entry_size(entry), 0))
+                                           : 0;
+        if (declared > cap) {
+            return too_large(declared);
+        }
+        // The member's own buffer, its capacity taken from the caller's budget before it is allocated:
+        // the declared size exactly, else (unknown, or a header that lied) doubled as the data comes.
+        std::vector<std::uint8_t> bytes;
+        auto const append = [&](std::span<std::uint8_t const> data) {
+            if (bytes.size() + data.size() > cap) {
+                return false;
+            }
+            if (bytes.size() + data.size() > bytes.capacity()) {
+                std::uint64_t const want = std::min<std::uint64_t>(
+                    cap, std::max({bytes.size() + data.size(), 2 * bytes.capacity(), READ_BLOCK}));
+                if (!nested && m_hold) { // a nested archive is bounded by max_nested_bytes instead
+                    m_hold(want - out.held, out.held);
+                    out.held = want;
+                }
+                bytes.reserve(want);
+            }
+            bytes.insert(bytes.end(), data.begin(), data.end());
+            return true;
+        };
+        if (declared > 0 && !nested && m_hold) {
+            m_hold(declared, 0);
+            out.held = declared;
+        }
+        bytes.reserve(declared);
+        if (!append(head)) {
+            return too_large(head.size());
         }
         // Read the rest in blocks, never past the cap: the declared size may lie.
         while (true) {
-            std::size_t const at = bytes.size();
-            bytes.resize(at + READ_BLOCK);
-            auto const n = archive_read_data(l.a, bytes.data() + at, READ_BLOCK);
+            auto const n = archive_read_data(l.a, m_block.data(), m_block.size());
             if (n < 0) {
                 return data_error(n);
             }
             if (over_expanded(static_cast<std::uint64_t>(n))) {
                 return true;
             }
-            bytes.resize(at + static_cast<std::size_t>(n));
             if (n == 0) {
                 break;
             }
-            if (bytes.size() > cap) {
-                return too_large(bytes.size());
+            if (!append({m_block.data(), static_cast<std::size_t>(n)})) {
+                return too_large(bytes.size() + static_cast<std::size_t>(n));
             }
         }
         if (nested) {
             auto path = out.path;
-            if (!open_nested(out, std::vector<std::uint8_t>(bytes.begin(), bytes.end()), std::move(path))) {
+            if (!open_nested(out, std::move(bytes), std::move(path))) {
                 return true;
             }
             continue;
         }
         out.size = bytes.size();
-        out.bytes.assign(bytes.begin(), bytes.end());
+        out.bytes = std::move(bytes);
         return true;
     }
     return false;

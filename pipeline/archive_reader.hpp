@@ -2,6 +2,7 @@
 /// Reads the MIDI members of archives in place (libarchive): zip, 7z, rar, tar (+gz/bz2/xz/zstd), nested.
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <span>
@@ -49,6 +50,7 @@ struct archive_member
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
     std::vector<std::uint8_t> bytes;
+    std::uint64_t held = 0;      ///< bytes taken from the reader's hold_bytes for it (also when it failed)
     std::string error;           ///< one sentence; the member (or the archive, path = its path) failed
     bool archive_failed = false; ///< the error ends the archive (damaged, encrypted, unsupported, too large)
 };
@@ -68,9 +70,15 @@ struct archive_member
 class archive_reader
 {
 public:
+    /**
+     * Called before a MIDI member's buffer is allocated or grown, with the @p more bytes it takes
+     * beyond the @p held ones the member has already: the caller's memory budget, which may wait.
+     */
+    using hold_bytes = std::function<void(std::uint64_t more, std::uint64_t held)>;
+
     /// Opens @p fs_path; @p stored_path is the prefix of the member paths.
     archive_reader(std::string const &fs_path, std::string stored_path, std::uint64_t size, std::int64_t mtime_us,
-                   archive_limits limits);
+                   archive_limits limits, hold_bytes hold = {});
     ~archive_reader();
     archive_reader(archive_reader const &) = delete;
     archive_reader &operator=(archive_reader const &) = delete;
@@ -89,11 +97,12 @@ private:
     void pop_level();
 
     archive_limits m_limits;
+    hold_bytes m_hold;
     std::vector<std::unique_ptr<level>> m_levels;
-    std::string m_open_error;            ///< reported by the first next()
-    std::vector<std::uint8_t> m_scratch; ///< decompression buffer, reused
-    std::uint64_t m_expanded = 0;        ///< bytes decompressed so far, nested archives included
-    std::uint64_t m_nested_held = 0;     ///< bytes of the nested archives open now
+    std::string m_open_error;          ///< reported by the first next()
+    std::vector<std::uint8_t> m_block; ///< one read block, copied into the member's own buffer
+    std::uint64_t m_expanded = 0;      ///< bytes decompressed so far, nested archives included
+    std::uint64_t m_nested_held = 0;   ///< bytes of the nested archives open now
     bool m_complete = true;
 };
 

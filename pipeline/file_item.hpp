@@ -93,20 +93,22 @@ private:
 
 /**
  * Bytes of archive members held in memory between the source (which decompresses them)
- * and the parser (which frees them): the source waits when the budget is spent, so an
- * archive of big members cannot fill memory.
+ * and the parser (which frees them): the source takes a member's bytes from the budget
+ * before it decompresses them, and waits when the budget is spent, so an archive of big
+ * members cannot fill memory.
  */
 class byte_budget
 {
 public:
     explicit byte_budget(std::uint64_t limit) : m_limit(limit) {}
 
-    /// Waits until @p n bytes fit (a single larger request waits for an empty budget), or @p stop.
+    /// Waits until @p n more bytes fit, or until the caller's own @p held bytes are all that is taken
+    /// (so a member larger than the whole budget goes through alone), or @p stop.
     template <typename Stop>
-    void acquire(std::uint64_t n, Stop const &stop)
+    void acquire(std::uint64_t n, std::uint64_t held, Stop const &stop)
     {
         std::unique_lock lock{m_mutex};
-        while (m_used > 0 && m_used + n > m_limit && !stop()) {
+        while (m_used > held && m_used + n > m_limit && !stop()) {
             m_freed.wait_for(lock, std::chrono::milliseconds{50});
         }
         m_used += n;

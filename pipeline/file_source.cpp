@@ -210,7 +210,11 @@ void file_source::next_member()
             auto cx = m_pool.acquire();
             since = server_now_us(*cx);
         }
-        m_archive.emplace(m_archives.front(), m_limits, since);
+        // A member's bytes are taken from the budget before they are decompressed: the next large
+        // member waits for the last one's parse instead of sitting in memory beside it.
+        m_archive.emplace(m_archives.front(), m_limits, since, [this](std::uint64_t more, std::uint64_t held) {
+            m_archive_bytes.acquire(more, held, [this] { return m_stop.load(); });
+        });
         spdlog::debug("{}: reading archive", m_archives.front().file.path);
         m_archives.pop_front();
     }
@@ -234,11 +238,13 @@ void file_source::next_member()
     item->stored.mtime_us = member.mtime_us;
     ++m_stats.scanned;
     if (!member.error.empty()) {
+        if (member.held > 0) { // it failed while its bytes were read
+            m_archive_bytes.release(member.held);
+        }
         item->stored.fail("archive", std::move(member.error));
         spdlog::warn("{}: archive: {}", item->stored.path, item->stored.error_reason);
     } else {
-        m_archive_bytes.acquire(member.bytes.size(), [this] { return m_stop.load(); });
-        item->budgeted = member.bytes.size();
+        item->budgeted = member.held; // its buffer's capacity, returned after the parse
         item->bytes = std::move(member.bytes);
         item->preloaded = true;
     }

@@ -89,8 +89,10 @@ private:
     /// The archive being read.
     struct open_archive
     {
-        open_archive(found_file const &job, archive_limits limits, std::int64_t read_since_us)
-        : reader(job.fs_path, job.fs_path, job.file.size, job.file.mtime_us, limits), // member paths in bytes
+        open_archive(found_file const &job, archive_limits limits, std::int64_t read_since_us,
+                     archive_reader::hold_bytes hold)
+        : reader(job.fs_path, job.fs_path, job.file.size, job.file.mtime_us, limits,
+                 std::move(hold)), // member paths in bytes
           progress(std::make_shared<archive_progress>(job.file.path, job.file.size, job.file.mtime_us, read_since_us,
                                                       limits.max_member_bytes))
         {}

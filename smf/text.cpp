@@ -1,5 +1,6 @@
 #include "smf/text.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace midilib {
@@ -117,11 +118,19 @@ std::string to_utf8(std::string_view bytes, std::size_t max_bytes)
 std::string terminal_safe(std::string_view text)
 {
     static constexpr char HEX[] = "0123456789abcdef";
+    auto const bytes = std::span{reinterpret_cast<std::uint8_t const *>(text.data()), text.size()};
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto const b = static_cast<unsigned char>(text[i]);
-        if (b == 0x1B) {
+    for (std::size_t i = 0; i < bytes.size();) {
+        auto const b = bytes[i];
+        auto const n = utf8_sequence_length(bytes, i);
+        if (n > 1 && b == 0xC2 && bytes[i + 1] < 0xA0) { // U+0080-U+009F: C1 controls (CSI, OSC, ...)
+            out += "\\u00";
+            out += HEX[bytes[i + 1] >> 4U];
+            out += HEX[bytes[i + 1] & 0xFU];
+        } else if (n > 1) {
+            out.append(text.substr(i, n));
+        } else if (b == 0x1B) {
             out += "\\e";
         } else if (b == '\n') {
             out += "\\n";
@@ -129,19 +138,14 @@ std::string terminal_safe(std::string_view text)
             out += "\\r";
         } else if (b == '\t') {
             out += "\\t";
-        } else if (b < 0x20 || b == 0x7F) {
+        } else if (b < 0x20 || b == 0x7F || n == 0) { // n == 0: not UTF-8, e.g. a C1 byte of a Latin-1 name
             out += "\\x";
             out += HEX[b >> 4U];
             out += HEX[b & 0xFU];
-        } else if (b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                   static_cast<unsigned char>(text[i + 1]) < 0xA0) {
-            auto const c1 = static_cast<unsigned char>(text[++i]); // U+0080-U+009F: C1 controls (CSI, OSC, ...)
-            out += "\\u00";
-            out += HEX[c1 >> 4U];
-            out += HEX[c1 & 0xFU];
         } else {
             out += static_cast<char>(b);
         }
+        i += std::max<std::size_t>(n, 1);
     }
     return out;
 }

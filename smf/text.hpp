@@ -24,10 +24,12 @@ std::string to_utf8(std::string_view bytes, std::size_t max_bytes = SIZE_MAX);
 bool is_valid_utf8(std::span<std::uint8_t const> bytes) noexcept;
 
 /**
- * @p text (valid UTF-8) made safe to print on a terminal: every control character (C0, DEL
- * and the C1 range U+0080-U+009F, which terminals also obey) is written as a visible
- * escape (`\e`, `\t`, `\n`, `\x07`, `\u009b`), so that a name or text from a file can neither move
- * the cursor, recolour the screen nor set the window's title. A backslash is written as is.
+ * @p text made safe to print on a terminal: every control character (C0, DEL and the C1
+ * range U+0080-U+009F, which terminals also obey) is written as a visible escape (`\e`, `\t`,
+ * `\n`, `\x07`, `\u009b`), so that a name or text from a file can neither move the cursor,
+ * recolour the screen nor set the window's title. A byte that is not part of valid UTF-8 (a
+ * file name in another encoding) is written as `\xNN`: the result is always valid UTF-8.
+ * A backslash is written as is.
  */
 std::string terminal_safe(std::string_view text);
 

@@ -1,10 +1,15 @@
 #include "tests/common/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -183,6 +188,66 @@ finished captured_child::finish(std::chrono::seconds limit)
 finished run_captured(std::vector<std::string> const &args, std::chrono::seconds limit)
 {
     return captured_child{args}.finish(limit);
+}
+
+finished run_on_terminal(std::vector<std::string> const &args, std::chrono::seconds limit)
+{
+    termios raw{};
+    ::cfmakeraw(&raw); // no output processing: a "\n" written is a "\n" read
+    winsize size{};
+    size.ws_row = 50;
+    size.ws_col = 200;
+    int master = -1;
+    int slave = -1;
+    if (::openpty(&master, &slave, nullptr, &raw, &size) != 0) {
+        throw std::system_error{errno, std::generic_category(), "openpty"};
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+        posix_spawn_file_actions_adddup2(&actions, slave, fd);
+    }
+    posix_spawn_file_actions_addclose(&actions, slave);
+    posix_spawn_file_actions_addclose(&actions, master);
+    std::vector<char *> argv;
+    for (auto const &a : args) {
+        argv.push_back(const_cast<char *>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    auto const start = std::chrono::steady_clock::now();
+    int const rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(slave);
+    if (rc != 0) {
+        ::close(master);
+        throw std::system_error{rc, std::generic_category(), "posix_spawnp " + args[0]};
+    }
+    finished r;
+    // Read until every copy of the terminal is closed (EIO), so nothing the command wrote is lost.
+    std::array<char, 4096> buf{};
+    while (true) {
+        if (std::chrono::steady_clock::now() - start > limit) {
+            r.hung = true;
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        pollfd p{master, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) {
+            continue;
+        }
+        auto const n = ::read(master, buf.data(), buf.size());
+        if (n <= 0) {
+            break;
+        }
+        r.out.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    ::close(master);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
 }
 
 } // namespace midilib::testing

@@ -94,4 +94,11 @@ private:
 /// Runs @p args to completion (at most @p limit) with both output streams captured.
 finished run_captured(std::vector<std::string> const &args, std::chrono::seconds limit = NO_LIMIT);
 
+/**
+ * Runs @p args to completion (at most @p limit) on a pseudo-terminal in raw mode: isatty() holds for
+ * its standard streams, and what it writes arrives as written (no newline translation), in out.
+ * \throws std::system_error when no terminal can be opened or the command cannot be started.
+ */
+finished run_on_terminal(std::vector<std::string> const &args, std::chrono::seconds limit = NO_LIMIT);
+
 } // namespace midilib::testing

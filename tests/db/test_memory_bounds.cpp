@@ -1,5 +1,6 @@
-// The memory one hostile file may take: a file of tens of MB of notes, and millions of notes on
-// one tick, imported through the binary; the import's peak resident size stays bounded.
+// The memory one hostile file may take: a file of tens of MB of notes, four of them in one zip,
+// and millions of notes on one tick, imported through the binary; the import's peak resident
+// size stays bounded.
 
 #include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
@@ -9,7 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace midilib::testing {
 namespace {
@@ -70,6 +74,32 @@ TEST(memory_bounds, a_file_of_sixty_mb_of_notes_is_analyzed_within_a_hundred_mb)
     EXPECT_LE(summary["peak_rss_mb"].get<double>(), 100.0);
     EXPECT_EQ(db.count_rows("file_analysis"), 1);
     EXPECT_EQ(db.scalar<long>("SELECT note_count FROM midi_files"), 10'400'000); // the facts count every note
+}
+
+// Four such files as members of one zip: each member's bytes are taken from the byte budget
+// before they are decompressed, so one member is in memory at a time, as with the loose file.
+TEST(memory_bounds, a_zip_of_four_sixty_mb_members_is_analyzed_within_a_hundred_and_twenty_mb)
+{
+    temp_database db;
+    temp_dir dir;
+    std::filesystem::create_directories(dir.path() / "in");
+    std::vector<std::string> zip{"zip", "-q", "-1", "-j", (dir.path() / "in" / "dense.zip").string()};
+    for (std::size_t i = 0; i < 4; ++i) { // four contents, none a duplicate of another
+        auto const member = dir.path() / ("dense" + std::to_string(i) + ".mid");
+        write_smf(member, dense_notes(10'400'000 - i));
+        zip.push_back(member.string());
+    }
+    auto const zipped = run(zip);
+    ASSERT_EQ(zipped.first, 0) << zipped.second;
+    for (std::size_t i = 0; i < 4; ++i) {
+        std::filesystem::remove(dir.path() / ("dense" + std::to_string(i) + ".mid"));
+    }
+    auto const summary = import_json(db, dir.path() / "in");
+    EXPECT_EQ(summary["imported"], 4);
+    EXPECT_EQ(summary["failed"], 0);
+    EXPECT_LE(summary["peak_rss_mb"].get<double>(), 120.0);
+    EXPECT_EQ(db.count_rows("file_analysis"), 4);
+    EXPECT_EQ(db.scalar<long>("SELECT sum(note_count) FROM midi_files"), 4 * 10'400'000 - 6);
 }
 
 TEST(memory_bounds, five_million_notes_on_one_tick_stay_within_sixty_four_mb)

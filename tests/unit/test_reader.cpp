@@ -237,6 +237,10 @@ TEST(text, terminal_safe_escapes_every_control_character)
     // Printable text, backslashes and other non-ASCII letters pass unchanged.
     EXPECT_EQ(terminal_safe("Caf\xC3\xA9 \\ \xC2\xA0\xE2\x82\xAC"), "Caf\xC3\xA9 \\ \xC2\xA0\xE2\x82\xAC");
     EXPECT_EQ(terminal_safe(""), "");
+    // Bytes that are not UTF-8 (a Latin-1 name, a lone 8-bit CSI) are escaped one by one.
+    EXPECT_EQ(terminal_safe("caf\xE9 \x9B"
+                            "2J \xC2"),
+              "caf\\xe9 \\x9b2J \\xc2");
 }
 
 // Truncations at every length and seeded random byte flips never crash or hang.

@@ -5,13 +5,16 @@
 #include "db/migrator.hpp"
 #include "db/session.hpp"
 #include "db/sql_text.hpp"
+#include "smf/text.hpp"
 
 #include <CLI/CLI.hpp>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <ctime>
 #include <memory>
 #include <vector>
 
@@ -28,6 +31,22 @@ extern "C" void on_stop_signal(int sig)
         std::raise(sig);
     }
 }
+
+/// The `%*` pattern flag: the message through terminal_safe(). Log lines quote paths, member names
+/// and errors that hold them, and a name from a file must not drive the terminal that shows it.
+class safe_message_flag : public spdlog::custom_flag_formatter
+{
+public:
+    void format(spdlog::details::log_msg const &msg, std::tm const & /*time*/, spdlog::memory_buf_t &dest) override
+    {
+        auto const text = terminal_safe({msg.payload.data(), msg.payload.size()});
+        dest.append(text.data(), text.data() + text.size());
+    }
+    [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override
+    {
+        return std::make_unique<safe_message_flag>();
+    }
+};
 
 } // namespace
 
@@ -57,7 +76,9 @@ void setup_logging(global_options const &g)
     auto logger = std::make_shared<spdlog::logger>("midilib", sinks.begin(), sinks.end());
     logger->set_level(g.verbose > 1 ? spdlog::level::trace : spdlog::level::debug);
     // -vv (trace) is for timing the phases: each line gets its time and thread.
-    logger->set_pattern(g.verbose > 1 ? "%H:%M:%S.%f %t %^%l%$: %v" : "%^%l%$: %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<safe_message_flag>('*').set_pattern(g.verbose > 1 ? "%H:%M:%S.%f %t %^%l%$: %*" : "%^%l%$: %*");
+    logger->set_formatter(std::move(formatter));
     spdlog::set_default_logger(logger);
     set_log_sql(g.log_sql);
 }

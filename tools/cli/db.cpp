@@ -4,6 +4,7 @@
 
 #include "db/database_config.hpp"
 #include "db/embedded_cluster.hpp"
+#include "smf/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -16,6 +17,8 @@ namespace midilib {
 
 namespace {
 
+/// `url` prints the conninfo as is, for scripts; the other lines are for a terminal and quote paths
+/// through terminal_safe().
 int run(global_options const &g, std::string const &action)
 {
     auto const choice = choose_database(g.db, g.data_dir);
@@ -31,15 +34,15 @@ int run(global_options const &g, std::string const &action)
     embedded_cluster cluster{choice.data_dir};
     if (action == "start") {
         cluster.ensure_running();
-        fmt::print("running: {}\n", cluster.conninfo());
+        fmt::print("running: {}\n", terminal_safe(cluster.conninfo()));
     } else if (action == "stop") {
         cluster.stop();
-        fmt::print("stopped: {}\n", choice.data_dir.string());
+        fmt::print("stopped: {}\n", terminal_safe(choice.data_dir.string()));
     } else if (action == "status") {
         auto const st = cluster.status();
-        fmt::print("data dir: {}\ninitialized: {}\nrunning: {}{}\nconninfo: {}\n", st.data_dir.string(),
+        fmt::print("data dir: {}\ninitialized: {}\nrunning: {}{}\nconninfo: {}\n", terminal_safe(st.data_dir.string()),
                    st.initialized ? "yes" : "no", st.running ? "yes" : "no",
-                   st.running ? fmt::format(" (pid {})", st.pid) : "", st.conninfo);
+                   st.running ? fmt::format(" (pid {})", st.pid) : "", terminal_safe(st.conninfo));
         return st.running ? 0 : 3;
     } else {
         fmt::print("{}\n", cluster.conninfo());

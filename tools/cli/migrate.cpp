@@ -6,6 +6,7 @@
 #include "db/database_config.hpp"
 #include "db/migrator.hpp"
 #include "db/session.hpp"
+#include "smf/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -21,7 +22,8 @@ namespace midilib {
 namespace {
 
 /// One line per migration file (pending, or applied and whether its checksum still matches), and
-/// one per applied version without a file. \returns 1 when there is drift.
+/// one per applied version without a file (names and roles read from the database through
+/// terminal_safe()). \returns 1 when there is drift.
 int print_status(std::vector<migration> const &known, std::vector<applied_migration> const &applied,
                  std::vector<migration_drift> const &drift)
 {
@@ -29,19 +31,21 @@ int print_status(std::vector<migration> const &known, std::vector<applied_migrat
         auto const a = std::find_if(applied.begin(), applied.end(),
                                     [&](auto const &x) { return x.version == m.version; });
         if (a == applied.end()) {
-            fmt::print("{:04}  {:<32} pending{}\n", m.version, m.name, m.transactional ? "" : " (no transaction)");
+            fmt::print("{:04}  {:<32} pending{}\n", m.version, terminal_safe(m.name),
+                       m.transactional ? "" : " (no transaction)");
             continue;
         }
         std::string const check = !a->checksum                 ? "no checksum (applied with psql)"
                                   : *a->checksum == m.checksum ? "checksum ok"
                                                                : "CHANGED SINCE APPLIED";
-        fmt::print("{:04}  {:<32} applied {} by {}{}, {}\n", m.version, m.name, a->applied_at, a->applied_by,
-                   a->duration_ms ? fmt::format(" in {:.0f} ms", *a->duration_ms) : "", check);
+        fmt::print("{:04}  {:<32} applied {} by {}{}, {}\n", m.version, terminal_safe(m.name), a->applied_at,
+                   terminal_safe(a->applied_by), a->duration_ms ? fmt::format(" in {:.0f} ms", *a->duration_ms) : "",
+                   check);
     }
     for (auto const &a : applied) {
         if (std::none_of(known.begin(), known.end(), [&](auto const &m) { return m.version == a.version; })) {
-            fmt::print("{:04}  {:<32} applied {} by {}, NO FILE for it here\n", a.version, a.name, a.applied_at,
-                       a.applied_by);
+            fmt::print("{:04}  {:<32} applied {} by {}, NO FILE for it here\n", a.version, terminal_safe(a.name),
+                       a.applied_at, terminal_safe(a.applied_by));
         }
     }
     return drift.empty() ? 0 : 1;
@@ -70,7 +74,7 @@ int run(global_options const &g, std::string const &action)
     }
     // verify
     for (auto const &d : drift) {
-        fmt::print("drift: {}\n", d.what);
+        fmt::print("drift: {}\n", terminal_safe(d.what));
     }
     if (drift.empty()) {
         fmt::print("{} applied migration(s) match their files\n", applied.size());

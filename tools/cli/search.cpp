@@ -5,6 +5,7 @@
 
 #include "db/library_search.hpp"
 #include "db/session.hpp"
+#include "smf/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -132,18 +133,19 @@ void print_json_lines(search_page const &page)
     }
 }
 
+/// The table a terminal gets: every text in it goes through terminal_safe() (paths come from files).
 void print_table(search_request const &r, search_page const &page)
 {
     if (page.fuzzy) {
-        fmt::print("nothing matches \"{}\"; file names like it:\n", r.text);
+        fmt::print("nothing matches \"{}\"; file names like it:\n", terminal_safe(r.text));
     }
     fmt::print("{:>7}  {:>6}  {:<9}  {:>5}  {:>7}  {}\n", "id", "bpm", "key", "meter", "length", "path");
     for (auto const &h : page.hits) {
-        fmt::print("{:>7}  {:>6.1f}  {:<9}  {:>5}  {:>5.0f} s  {}\n", h.id, h.tempo_bpm, h.key_name, h.time_signature,
-                   h.duration_seconds, h.path);
+        fmt::print("{:>7}  {:>6.1f}  {:<9}  {:>5}  {:>5.0f} s  {}\n", h.id, h.tempo_bpm, terminal_safe(h.key_name),
+                   terminal_safe(h.time_signature), h.duration_seconds, terminal_safe(h.path));
     }
     if (static_cast<int>(page.hits.size()) == r.limit && !page.hits.back().cursor.empty()) {
-        fmt::print("more: add --after '{}'\n", page.hits.back().cursor);
+        fmt::print("more: add --after '{}'\n", terminal_safe(page.hits.back().cursor));
     } else if (page.hits.empty()) {
         fmt::print("no file matches\n");
     }

@@ -4,6 +4,7 @@
 
 #include "db/library_search.hpp"
 #include "db/session.hpp"
+#include "smf/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -53,18 +54,20 @@ void print_json(file_details const &details)
     std::cout << j.dump() << '\n';
 }
 
+/// For a terminal: names, texts and paths come from the file, and are printed through terminal_safe().
 void print_text(file_details const &details)
 {
     for (auto const &[name, value] : details.fields) {
-        fmt::print("{:>18}: {}\n", name, value);
+        fmt::print("{:>18}: {}\n", terminal_safe(name), terminal_safe(value));
     }
     fmt::print("{:>18}: {}\n", "seen at",
                details.paths.empty()       ? "no path: gone from the disk, out of search (`midilib prune` deletes it)"
                : details.paths.size() == 1 ? "1 path"
                                            : fmt::format("{} paths", details.paths.size()));
     for (auto const &p : details.paths) {
-        fmt::print("{:>18}  {} ({} bytes, modified {}){}\n", "", p.path, p.size_bytes, p.mtime,
-                   p.archive.empty() ? "" : "\n" + std::string(20, ' ') + "inside archive " + p.archive);
+        fmt::print("{:>18}  {} ({} bytes, modified {}){}\n", "", terminal_safe(p.path), p.size_bytes,
+                   terminal_safe(p.mtime),
+                   p.archive.empty() ? "" : "\n" + std::string(20, ' ') + "inside archive " + terminal_safe(p.archive));
     }
 }
 

@@ -3,6 +3,7 @@
 #include "tools/cli/commands.hpp"
 
 #include "pipeline/worker_run.hpp"
+#include "smf/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -48,8 +49,8 @@ int run(global_options const &g, worker_cli const &o)
                          .dump()
                   << '\n';
     } else {
-        fmt::print("worker {}: {} analyzed, {} to retry, {} dead, in {:.1f} s\n", opts.queue.owner, s.done, s.retried,
-                   s.dead, s.seconds);
+        fmt::print("worker {}: {} analyzed, {} to retry, {} dead, in {:.1f} s\n", terminal_safe(opts.queue.owner),
+                   s.done, s.retried, s.dead, s.seconds);
     }
     return stop ? 130 : 0;
 }
