@@ -22,6 +22,12 @@ std::string error_line(std::exception const &e)
         return "the connection to the database server was lost (the server stopped or crashed, or ended this "
                "session); work committed before is kept: run the same command again to resume";
     }
+    // A connection lost during COMMIT (a server that panics on a full disk): the batch's outcome is
+    // unknown to the client, and a re-run redoes only what is not in the library.
+    if (dynamic_cast<pqxx::in_doubt_error const *>(&e) != nullptr) {
+        return "the connection to the database server was lost while a batch was committing (the server stopped "
+               "or crashed); work committed before is kept: run the same command again to resume";
+    }
     std::string line{what.substr(0, what.find('\n'))};
     if (auto const hint = what.find("\nHINT:"); hint != std::string_view::npos) {
         auto const text = what.substr(hint + 6);
