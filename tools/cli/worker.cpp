@@ -43,6 +43,7 @@ int run(global_options const &g, worker_cli const &o)
                                     {"dead", s.dead},
                                     {"batches", s.batches},
                                     {"reconnects", s.reconnects},
+                                    {"archive_opens", s.archive_opens},
                                     {"seconds", s.seconds},
                                     {"files_per_sec", s.seconds > 0 ? static_cast<double>(s.done) / s.seconds : 0.0}}
                          .dump()
