@@ -3,6 +3,7 @@
 #include "tools/cli/commands.hpp"
 
 #include "pipeline/worker_run.hpp"
+#include "tools/cli/time_zone.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -32,6 +33,7 @@ int run(global_options const &g, worker_cli const &o)
     opts.queue.lease = std::chrono::seconds{o.lease_seconds};
     opts.queue.retry_base = std::chrono::milliseconds{o.retry_base_ms};
     opts.conninfo = open_database(g);
+    pin_time_zone(); // after open_database(): a server it starts keeps the environment it had
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     opts.queue.owner = fmt::format("{}:{}", host, ::getpid());
