@@ -256,6 +256,9 @@ bool archive_reader::next(archive_member &out)
         std::string const name{member_name};
         auto const mtime_us = static_cast<std::int64_t>(archive_entry_mtime(entry)) * 1000000 +
                               archive_entry_mtime_nsec(entry) / 1000;
+        if (m_wanted && !m_wanted(l.path + "!/" + name)) {
+            continue; // left unread: the next header skips its data (without decompressing it, in a zip)
+        }
         if (r == ARCHIVE_WARN) { // whatever it is, the member is not read as if nothing happened
             fail_member(out, name, mtime_us, "libarchive warns about this member: " + l.error());
             return true;

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace midilib {
@@ -83,6 +84,13 @@ public:
     archive_reader(archive_reader const &) = delete;
     archive_reader &operator=(archive_reader const &) = delete;
 
+    /**
+     * Reads only the entries whose path @p wanted accepts (a member, or an archive inside this one
+     * that holds a wanted member); the others are skipped unread, a warning about one of them
+     * included. Without it, every entry is looked at.
+     */
+    void only(std::function<bool(std::string const &path)> wanted) { m_wanted = std::move(wanted); }
+
     /// The next member or error; false when the archive is done.
     bool next(archive_member &out);
 
@@ -98,6 +106,7 @@ private:
 
     archive_limits m_limits;
     hold_bytes m_hold;
+    std::function<bool(std::string const &)> m_wanted; ///< empty: every entry
     std::vector<std::unique_ptr<level>> m_levels;
     std::string m_open_error;          ///< reported by the first next()
     std::vector<std::uint8_t> m_block; ///< one read block, copied into the member's own buffer

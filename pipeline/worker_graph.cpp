@@ -1,19 +1,8 @@
 #include "pipeline/worker_graph.hpp"
 
-#include "analyzers/analysis.hpp"
-#include "pipeline/archive_reader.hpp"
-#include "pipeline/row_encoder.hpp"
-#include "pipeline/stages.hpp"
-#include "smf/reader.hpp"
-#include "smf/text.hpp"
-
-#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <thread>
 
 namespace midilib {
@@ -27,69 +16,6 @@ constexpr auto REAP_EVERY = std::chrono::seconds{1};
 
 /// Longest wait for a NOTIFY before looking at the queue again.
 constexpr auto IDLE_WAIT = std::chrono::seconds{1};
-
-/// Reads a stored path: a file, or a member of an archive ("pack.zip!/a/b.mid").
-bool read_stored_path(std::string const &path, std::vector<std::uint8_t> &bytes, std::string &error)
-{
-    if (read_file(path, bytes, error)) {
-        return true;
-    }
-    auto const bang = path.find("!/");
-    if (bang == std::string::npos) {
-        return false;
-    }
-    std::string const archive = path.substr(0, bang);
-    struct stat st
-    {
-    };
-    if (::stat(archive.c_str(), &st) != 0) {
-        error = fmt::format("archive {}: {}", archive, std::strerror(errno));
-        return false;
-    }
-    archive_reader reader{archive, archive, static_cast<std::uint64_t>(st.st_size), 0, archive_limits{}};
-    archive_member member;
-    while (reader.next(member)) {
-        if (member.path == path && member.error.empty()) {
-            bytes = std::move(member.bytes);
-            return true;
-        }
-    }
-    error = "member not found in its archive any more";
-    return false;
-}
-
-/// Reads, verifies and analyzes one job's content; returns the reason when it cannot.
-std::string do_job(claimed_job const &job, file_item &item)
-{
-    if (job.paths.empty()) {
-        return "no stored path holds this content";
-    }
-    std::string reasons;
-    for (std::size_t i = 0; i < job.paths.size(); ++i) {
-        auto const &path = job.paths[i]; // as stored (UTF-8): for messages
-        std::string error;
-        if (!read_stored_path(job.fs_paths[i], item.bytes, error)) {
-            reasons += (reasons.empty() ? "" : "; ") + path + ": " + to_utf8(error); // it may quote the bytes
-            continue;
-        }
-        if (content_hash(item.bytes) != job.hash) {
-            reasons += (reasons.empty() ? "" : "; ") + path + ": changed since it was imported";
-            continue;
-        }
-        auto const parsed = read_smf(item.bytes);
-        if (!parsed.file) {
-            return path + ": " + parsed.error;
-        }
-        item.stored.hash = job.hash;
-        item.analysis = analyze(*parsed.file);
-        item.analyzed = true;
-        encode_rows(item);
-        item.bytes = {};
-        return {};
-    }
-    item.bytes = {};
-    return reasons;
-}
 
 } // namespace
 
@@ -148,15 +74,13 @@ job_batch *worker_graph::claim(tbb::flow_control &fc)
     return nullptr;
 }
 
-/// Reads, verifies and analyzes the batch's files in parallel.
+/// Reads, verifies and analyzes the batch's files, as many at once as the arena has threads.
 job_batch *worker_graph::analyze(job_batch *batch)
 {
     // Isolated: while it waits for the batch's jobs, this thread must not take up the source's
     // claim loop, which with --once waits for this batch's ack (a deadlock).
-    tbb::this_task_arena::isolate([batch] {
-        tbb::parallel_for(std::size_t{0}, batch->jobs.size(),
-                          [batch](std::size_t i) { batch->errors[i] = do_job(batch->jobs[i], *batch->items[i]); });
-    });
+    tbb::this_task_arena::isolate(
+        [batch] { analyze_batch(*batch, static_cast<std::size_t>(tbb::this_task_arena::max_concurrency())); });
     return batch;
 }
 
@@ -182,6 +106,7 @@ flow::continue_msg worker_graph::ack(job_batch *raw)
     m_ctx.summary.done += r.done;
     m_ctx.summary.retried += r.retried;
     m_ctx.summary.dead += r.dead;
+    m_ctx.summary.archive_opens += b->archive_opens;
     ++m_ctx.summary.batches;
     return flow::continue_msg{};
 }

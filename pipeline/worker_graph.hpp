@@ -2,7 +2,7 @@
 /// The oneTBB flow graph of `midilib worker`: claim -> limiter -> analyze -> ack.
 
 #include "db/queue_connection.hpp"
-#include "pipeline/file_item.hpp"
+#include "pipeline/batch_analysis.hpp"
 #include "pipeline/worker_run.hpp"
 
 #include <oneapi/tbb/flow_graph.h>
@@ -10,23 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <memory>
-#include <string>
-#include <vector>
 
 namespace midilib {
 
 /// Batches between claim and ack: one being analyzed while the previous is written and the next
 /// is claimed.
 constexpr std::size_t BATCHES_IN_FLIGHT = 2;
-
-/// A claimed batch of jobs on its way through the graph.
-struct job_batch
-{
-    std::vector<claimed_job> jobs;
-    std::vector<std::unique_ptr<file_item>> items; ///< one per job: the analysis when it worked
-    std::vector<std::string> errors;               ///< one per job: empty when it worked
-};
 
 /// What the nodes share.
 struct worker_context

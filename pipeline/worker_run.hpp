@@ -25,6 +25,7 @@ struct worker_summary
     std::size_t dead = 0;
     std::size_t batches = 0;
     std::size_t reconnects = 0;
+    std::size_t archive_opens = 0; ///< archive files opened to read members (once per archive and batch)
     double seconds = 0.0;
 };
 

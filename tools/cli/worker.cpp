@@ -4,6 +4,7 @@
 
 #include "pipeline/worker_run.hpp"
 #include "smf/text.hpp"
+#include "tools/cli/time_zone.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -33,6 +34,7 @@ int run(global_options const &g, worker_cli const &o)
     opts.queue.lease = std::chrono::seconds{o.lease_seconds};
     opts.queue.retry_base = std::chrono::milliseconds{o.retry_base_ms};
     opts.conninfo = open_database(g);
+    pin_time_zone(); // after open_database(): a server it starts keeps the environment it had
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     opts.queue.owner = fmt::format("{}:{}", host, ::getpid());
@@ -44,6 +46,7 @@ int run(global_options const &g, worker_cli const &o)
                                     {"dead", s.dead},
                                     {"batches", s.batches},
                                     {"reconnects", s.reconnects},
+                                    {"archive_opens", s.archive_opens},
                                     {"seconds", s.seconds},
                                     {"files_per_sec", s.seconds > 0 ? static_cast<double>(s.done) / s.seconds : 0.0}}
                          .dump()
