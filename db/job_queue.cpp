@@ -18,7 +18,7 @@ constexpr char const *CLAIM =
     " WHERE j.id IN (SELECT id FROM analysis_jobs WHERE state = 'queued' AND run_after <= now()"
     "                ORDER BY run_after, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
     " RETURNING j.id, j.file_id, j.attempts, encode((SELECT hash FROM midi_files f WHERE f.id = j.file_id), 'hex'),"
-    " (SELECT coalesce(json_agg(json_build_array(p.path, encode(p.fs_path, 'hex')) ORDER BY p.path), '[]')"
+    " (SELECT coalesce(json_agg(json_build_array(p.path, encode(p.key, 'hex')) ORDER BY p.key), '[]')"
     "  FROM midi_file_paths p WHERE p.file_id = j.file_id)";
 
 constexpr char const *RELEASE_EXPIRED =
@@ -89,16 +89,6 @@ std::array<std::uint8_t, 16> parse_hash(std::string const &hex)
     return h;
 }
 
-/// Bytes from their hex text (encode(..., 'hex')).
-std::string hex_to_bytes(std::string const &hex)
-{
-    std::string bytes(hex.size() / 2, '\0');
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        bytes[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-    }
-    return bytes;
-}
-
 } // namespace
 
 std::vector<claimed_job> claim_jobs(pqxx::connection &cx, queue_settings const &settings, std::size_t n)
@@ -118,7 +108,7 @@ std::vector<claimed_job> claim_jobs(pqxx::connection &cx, queue_settings const &
         j.hash = parse_hash(row[3].is_null() ? std::string{} : row[3].as<std::string>());
         for (auto const &p : nlohmann::json::parse(row[4].as<std::string>())) {
             j.paths.push_back(p[0].get<std::string>());
-            j.fs_paths.push_back(p[1].is_null() ? j.paths.back() : hex_to_bytes(p[1].get<std::string>()));
+            j.keys.push_back(bytes_of_hex(p[1].get<std::string>()));
         }
         jobs.push_back(std::move(j));
     }

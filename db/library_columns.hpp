@@ -74,11 +74,12 @@ constexpr auto ANALYSIS_COLUMNS = std::to_array<std::string_view>({"analyzer_ver
                                                                    "instrument_families",
                                                                    "bars"});
 
-/// stage_paths: a path, the content it holds, and the bytes of a name that is not UTF-8.
-constexpr auto PATH_COLUMNS = std::to_array<std::string_view>({"path", "hash", "size_bytes", "mtime_us", "fs_path"});
+/// stage_paths: a path (its display text, and its key: the identity), and the content it holds.
+constexpr auto PATH_COLUMNS = std::to_array<std::string_view>({"path", "hash", "size_bytes", "mtime_us", "key"});
 
 /// stage_errors: a file that could not be imported.
-constexpr auto ERROR_COLUMNS = std::to_array<std::string_view>({"path", "size_bytes", "mtime_us", "stage", "reason"});
+constexpr auto ERROR_COLUMNS = std::to_array<std::string_view>(
+    {"path", "size_bytes", "mtime_us", "stage", "reason", "key"});
 
 /// @p columns comma-separated, each after @p prefix ("EXCLUDED.", "s.").
 std::string column_list(std::span<std::string_view const> columns, std::string_view prefix = {});

@@ -15,57 +15,60 @@ namespace {
 /// Attempts for a transaction that meets a deadlock with a concurrent import.
 constexpr int MAX_ATTEMPTS = 5;
 
-/// Everything the library holds in a walked range of paths (path is COLLATE "C": index range
-/// scans). The fourth column is what a match with the same size and mtime means: 1 for a
-/// stored file, the member count for an archive, 0 for an error (a failed path is retried) and
-/// for an archive whose members failed under another member size limit than $3 (the current one).
+/// Everything the library holds in a walked range of keys (bytea: index range scans in byte
+/// order). The fourth column is what a match with the same size and mtime means: 1 for a stored
+/// file, the member count for an archive, 0 for an error (a failed path is retried) and for an
+/// archive whose members failed under another member size limit than $3 (the current one).
 constexpr char const *SELECT_KNOWN =
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 1, fs_path FROM midi_file_paths"
-    " WHERE path >= $1 AND path < $2"
+    "SELECT encode(key, 'hex'), size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 1, path"
+    " FROM midi_file_paths WHERE key >= $1::bytea AND key < $2::bytea"
     " UNION ALL "
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 0, NULL FROM import_errors"
-    " WHERE path >= $1 AND path < $2"
+    "SELECT encode(key, 'hex'), size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint, 0, path"
+    " FROM import_errors WHERE key >= $1::bytea AND key < $2::bytea"
     " UNION ALL "
-    "SELECT path, size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint,"
-    " CASE WHEN failed_under_limit IS NULL OR failed_under_limit = $3 THEN greatest(members, 1) ELSE 0 END, NULL"
-    " FROM archives WHERE path >= $1 AND path < $2";
+    "SELECT encode(key, 'hex'), size_bytes, round(date_part('epoch', mtime) * 1e6)::bigint,"
+    " CASE WHEN failed_under_limit IS NULL OR failed_under_limit = $3 THEN greatest(members, 1) ELSE 0 END, path"
+    " FROM archives WHERE key >= $1::bytea AND key < $2::bytea";
 
-/// Deletes the rows of the paths in $1 (one text[]): paths, errors, archives. The last column
+/// Deletes the rows of the keys in $1 (one bytea[]): paths, errors, archives. The last column
 /// lists the contents whose paths went, for midilib_refresh_search().
 constexpr char const *FORGET =
-    "WITH p AS (DELETE FROM midi_file_paths WHERE path = ANY ($1::text[]) RETURNING file_id),"
-    " e AS (DELETE FROM import_errors WHERE path = ANY ($1::text[]) RETURNING 1),"
-    " a AS (DELETE FROM archives WHERE path = ANY ($1::text[]) RETURNING 1)"
+    "WITH p AS (DELETE FROM midi_file_paths WHERE key = ANY ($1::bytea[]) RETURNING file_id),"
+    " e AS (DELETE FROM import_errors WHERE key = ANY ($1::bytea[]) RETURNING 1),"
+    " a AS (DELETE FROM archives WHERE key = ANY ($1::bytea[]) RETURNING 1)"
     " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM e), (SELECT count(*) FROM a),"
     " (SELECT coalesce(array_agg(DISTINCT file_id ORDER BY file_id), '{}') FROM p)::text";
 
-/// The same for everything at or under the roots in $1: a root itself, "root/..." and "root!/...".
+/// The same for everything at or under the roots in $1: a root itself, "root/..." (below
+/// "root0": '0' follows '/') and its members "root\0..." (below "root\1").
 constexpr char const *REMOVE =
-    "WITH r AS (SELECT root, root || '/' AS lo1, root || '0' AS hi1, root || '!/' AS lo2, root || '!0' AS hi2"
-    "           FROM unnest($1::text[]) AS u(root)),"
-    " p AS (DELETE FROM midi_file_paths x USING r WHERE x.path = r.root OR (x.path >= r.lo1 AND x.path < r.hi1)"
-    "       OR (x.path >= r.lo2 AND x.path < r.hi2) RETURNING x.file_id),"
-    " e AS (DELETE FROM import_errors x USING r WHERE x.path = r.root OR (x.path >= r.lo1 AND x.path < r.hi1)"
-    "       OR (x.path >= r.lo2 AND x.path < r.hi2) RETURNING 1),"
-    " a AS (DELETE FROM archives x USING r WHERE x.path = r.root OR (x.path >= r.lo1 AND x.path < r.hi1)"
-    "       OR (x.path >= r.lo2 AND x.path < r.hi2) RETURNING 1)"
+    "WITH r AS (SELECT root, root || '/'::bytea AS lo1, root || '0'::bytea AS hi1,"
+    "           root || '\\x00'::bytea AS lo2, root || '\\x01'::bytea AS hi2 FROM unnest($1::bytea[]) AS u(root)),"
+    " p AS (DELETE FROM midi_file_paths x USING r WHERE x.key = r.root OR (x.key >= r.lo1 AND x.key < r.hi1)"
+    "       OR (x.key >= r.lo2 AND x.key < r.hi2) RETURNING x.file_id),"
+    " e AS (DELETE FROM import_errors x USING r WHERE x.key = r.root OR (x.key >= r.lo1 AND x.key < r.hi1)"
+    "       OR (x.key >= r.lo2 AND x.key < r.hi2) RETURNING 1),"
+    " a AS (DELETE FROM archives x USING r WHERE x.key = r.root OR (x.key >= r.lo1 AND x.key < r.hi1)"
+    "       OR (x.key >= r.lo2 AND x.key < r.hi2) RETURNING 1)"
     " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM e), (SELECT count(*) FROM a),"
     " (SELECT coalesce(array_agg(DISTINCT file_id ORDER BY file_id), '{}') FROM p)::text";
 
-/// Members of archive $1 (and their errors) that no batch wrote since $2 (µs since the epoch).
+/// Members of the archive with key $1 (and their errors) that no batch wrote since $2 (µs since the epoch).
 constexpr char const *FORGET_STALE_MEMBERS =
-    "WITH p AS (DELETE FROM midi_file_paths WHERE path >= $1 || '!/' AND path < $1 || '!0'"
+    "WITH p AS (DELETE FROM midi_file_paths WHERE key > $1::bytea || '\\x00'::bytea"
+    "           AND key < $1::bytea || '\\x01'::bytea"
     "           AND seen_at < 'epoch'::timestamptz + $2 * interval '1 microsecond' RETURNING file_id),"
-    " e AS (DELETE FROM import_errors WHERE path >= $1 || '!/' AND path < $1 || '!0'"
+    " e AS (DELETE FROM import_errors WHERE key > $1::bytea || '\\x00'::bytea AND key < $1::bytea || '\\x01'::bytea"
     "       AND at < 'epoch'::timestamptz + $2 * interval '1 microsecond' RETURNING 1)"
     " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM e), 0,"
     " (SELECT coalesce(array_agg(DISTINCT file_id ORDER BY file_id), '{}') FROM p)::text";
 
 constexpr char const *RECORD_ARCHIVE =
-    "INSERT INTO archives (path, size_bytes, mtime, members, failed_under_limit)"
-    " VALUES ($1, $2, 'epoch'::timestamptz + $3 * interval '1 microsecond', $4, $5)"
-    " ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime,"
-    " members = EXCLUDED.members, failed_under_limit = EXCLUDED.failed_under_limit, imported_at = now()";
+    "INSERT INTO archives (key, path, size_bytes, mtime, members, failed_under_limit)"
+    " VALUES ($1::bytea, $2, $3, 'epoch'::timestamptz + $4 * interval '1 microsecond', $5, $6)"
+    " ON CONFLICT (key) DO UPDATE SET path = EXCLUDED.path, size_bytes = EXCLUDED.size_bytes,"
+    " mtime = EXCLUDED.mtime, members = EXCLUDED.members, failed_under_limit = EXCLUDED.failed_under_limit,"
+    " imported_at = now()";
 
 /// Search rows refreshed for the contents in $1; those without a path leave search and are missing.
 constexpr char const *REFRESH = "SELECT midilib_refresh_search($1::bigint[])";
@@ -123,17 +126,17 @@ known_answer known_paths(pqxx::connection &cx, std::span<path_candidate const> c
     std::unordered_map<std::string_view, std::size_t> index;
     index.reserve(candidates.size());
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-        index.emplace(candidates[i].path, i);
+        index.emplace(candidates[i].key, i);
     }
     pqxx::read_transaction tx{cx};
     log_sql("resume", SELECT_KNOWN);
-    auto const r = tx.exec_params(SELECT_KNOWN, lo, hi, static_cast<std::int64_t>(member_limit));
+    auto const r = tx.exec_params(SELECT_KNOWN, bytea_literal(lo), bytea_literal(hi),
+                                  static_cast<std::int64_t>(member_limit));
     for (auto const &row : r) {
-        std::string_view const path{row[0].c_str(), row[0].size()};
-        auto const it = index.find(path);
+        auto key = bytes_of_hex({row[0].c_str(), row[0].size()});
+        auto const it = index.find(key);
         if (it == index.end()) {
-            auto fs_path = row[4].is_null() ? std::string{path} : pqxx::binarystring{row[4]}.str();
-            answer.unwalked.push_back({std::string{path}, std::move(fs_path)});
+            answer.unwalked.push_back({std::move(key), row[4].as<std::string>()});
             continue;
         }
         auto const &c = candidates[it->second];
@@ -146,12 +149,12 @@ known_answer known_paths(pqxx::connection &cx, std::span<path_candidate const> c
     return answer;
 }
 
-forgotten forget_paths(pqxx::connection &cx, std::span<std::string const> paths)
+forgotten forget_paths(pqxx::connection &cx, std::span<std::string const> keys)
 {
-    if (paths.empty()) {
+    if (keys.empty()) {
         return {};
     }
-    auto const list = text_array_literal(paths);
+    auto const list = bytea_array_literal(keys);
     return retried("forgetting paths", [&] {
         pqxx::work tx{cx};
         auto const f = forget_in(tx, FORGET, list);
@@ -162,7 +165,7 @@ forgotten forget_paths(pqxx::connection &cx, std::span<std::string const> paths)
 
 forgotten remove_paths(pqxx::connection &cx, std::span<std::string const> roots, bool dry_run)
 {
-    auto const list = text_array_literal(roots);
+    auto const list = bytea_array_literal(roots);
     return retried("removing paths", [&] {
         pqxx::work tx{cx};
         auto const f = forget_in(tx, REMOVE, list);
@@ -189,10 +192,11 @@ forgotten record_archive(pqxx::connection &cx, path_candidate const &archive, st
         if (failed_under_limit) {
             limit = static_cast<std::int64_t>(*failed_under_limit);
         }
-        tx.exec_params0(RECORD_ARCHIVE, archive.path, static_cast<std::int64_t>(archive.size), archive.mtime_us,
+        auto const key = bytea_literal(archive.key);
+        tx.exec_params0(RECORD_ARCHIVE, key, archive.path, static_cast<std::int64_t>(archive.size), archive.mtime_us,
                         static_cast<std::int64_t>(members), limit);
-        auto const f = forget_in(tx, FORGET_STALE_MEMBERS, archive.path, read_since_us);
-        tx.exec_params0("DELETE FROM import_errors WHERE path = $1", archive.path); // it was read to the end
+        auto const f = forget_in(tx, FORGET_STALE_MEMBERS, key, read_since_us);
+        tx.exec_params0("DELETE FROM import_errors WHERE key = $1::bytea", key); // it was read to the end
         tx.commit();
         return f;
     });

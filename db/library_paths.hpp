@@ -14,7 +14,8 @@ namespace midilib {
 /// A file found on disk, before it is read.
 struct path_candidate
 {
-    std::string path; ///< stored form (UTF-8)
+    std::string key;  ///< its identity: the path's bytes (stored_file::key)
+    std::string path; ///< as shown (UTF-8)
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
 };
@@ -22,8 +23,8 @@ struct path_candidate
 /// A path the library holds in a walked range that the walk did not find.
 struct unwalked_path
 {
-    std::string path;    ///< stored form
-    std::string fs_path; ///< as the file system spells it (the stored form when that is the same)
+    std::string key;  ///< its identity (stored_file::key)
+    std::string path; ///< as shown
 };
 
 /// The library's answer about one walked range.
@@ -34,12 +35,12 @@ struct known_answer
     /// when unknown, changed or failed (a failed path is tried again on every run), and for an
     /// archive whose members failed under another member size limit than the current one.
     std::vector<std::uint64_t> known;
-    /// Paths, error rows and archives in [@p lo, @p hi) that are not candidates.
+    /// Paths, error rows and archives with keys in [@p lo, @p hi) that are not candidates.
     std::vector<unwalked_path> unwalked;
 };
 
 /**
- * Checks @p candidates against the library. [@p lo, @p hi) is the range of stored paths the walk
+ * Checks @p candidates against the library, by key. [@p lo, @p hi) is the range of keys the walk
  * covered (it holds every candidate); what the library has there besides the candidates comes
  * back in unwalked, for the caller to tell which of it is gone from the disk.
  */
@@ -55,12 +56,12 @@ struct forgotten
     std::uint64_t missing = 0;  ///< contents left without a path (now missing, out of search)
 };
 
-/// Forgets the paths in @p paths (files, archives, members, error rows) in one transaction.
-forgotten forget_paths(pqxx::connection &cx, std::span<std::string const> paths);
+/// Forgets the paths whose keys are in @p keys (files, archives, members, error rows) in one transaction.
+forgotten forget_paths(pqxx::connection &cx, std::span<std::string const> keys);
 
 /**
- * Forgets everything stored at or under each of @p roots (a folder, a file, an archive and its
- * members), in one transaction; with @p dry_run it only counts.
+ * Forgets everything stored at or under each of @p roots (keys: a folder, a file, an archive and
+ * its members), in one transaction; with @p dry_run it only counts.
  */
 forgotten remove_paths(pqxx::connection &cx, std::span<std::string const> roots, bool dry_run);
 

@@ -61,18 +61,18 @@ column_sql const &sql()
 
 #define MIDILIB_MTIME "'epoch'::timestamptz + mtime_us * interval '1 microsecond'"
 
-/// New and changed path rows; the third column lists the contents these paths held before,
-/// when another content: they may have no path left.
+/// New and changed path rows, by key; the third column lists the contents these paths held
+/// before, when another content: they may have no path left.
 constexpr char const *MERGE_PATHS =
-    "WITH previous AS (SELECT p.file_id FROM midi_file_paths p JOIN stage_paths s USING (path)"
+    "WITH previous AS (SELECT p.file_id FROM midi_file_paths p JOIN stage_paths s USING (key)"
     "                  JOIN midi_files f ON f.hash = s.hash WHERE p.file_id <> f.id),"
     " upserted AS ("
-    " INSERT INTO midi_file_paths (path, file_id, size_bytes, mtime, fs_path)"
-    " SELECT DISTINCT ON (s.path) s.path, f.id, s.size_bytes, " MIDILIB_MTIME ", s.fs_path"
-    " FROM stage_paths s JOIN midi_files f ON f.hash = s.hash ORDER BY s.path"
-    " ON CONFLICT (path) DO UPDATE SET file_id = EXCLUDED.file_id, size_bytes = EXCLUDED.size_bytes,"
-    " mtime = EXCLUDED.mtime, fs_path = EXCLUDED.fs_path, seen_at = now() RETURNING 1)"
-    " SELECT (SELECT count(*) FROM upserted), (SELECT count(DISTINCT path) FROM stage_paths),"
+    " INSERT INTO midi_file_paths (key, path, file_id, size_bytes, mtime)"
+    " SELECT DISTINCT ON (s.key) s.key, s.path, f.id, s.size_bytes, " MIDILIB_MTIME
+    " FROM stage_paths s JOIN midi_files f ON f.hash = s.hash ORDER BY s.key"
+    " ON CONFLICT (key) DO UPDATE SET path = EXCLUDED.path, file_id = EXCLUDED.file_id,"
+    " size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime, seen_at = now() RETURNING 1)"
+    " SELECT (SELECT count(*) FROM upserted), (SELECT count(DISTINCT key) FROM stage_paths),"
     " (SELECT coalesce(array_agg(DISTINCT file_id ORDER BY file_id), '{}') FROM previous)::text";
 
 /// The search rows of every content this batch gave a path (new, or seen again elsewhere), and
@@ -82,20 +82,26 @@ constexpr char const *REFRESH_SEARCH =
     " || $1::bigint[])";
 
 /// A path that imports cleanly has no error any more.
-constexpr char const *CLEAR_ERRORS = "DELETE FROM import_errors e USING stage_paths s WHERE e.path = s.path";
+constexpr char const *CLEAR_ERRORS = "DELETE FROM import_errors e USING stage_paths s WHERE e.key = s.key";
 
 /// A path whose file now fails no longer holds the content it held before (which may have no path left).
 constexpr char const *FORGET_FAILED_PATHS =
-    "WITH gone AS (DELETE FROM midi_file_paths p USING stage_errors e WHERE p.path = e.path RETURNING p.file_id)"
+    "WITH gone AS (DELETE FROM midi_file_paths p USING stage_errors e WHERE p.key = e.key RETURNING p.file_id)"
     " SELECT coalesce(array_agg(DISTINCT file_id ORDER BY file_id), '{}')::text FROM gone";
 
 /// The latest error of each path, counted.
 constexpr char const *MERGE_ERRORS =
-    "INSERT INTO import_errors AS x (path, size_bytes, mtime, stage, reason)"
-    " SELECT DISTINCT ON (path) path, size_bytes, " MIDILIB_MTIME ", stage, reason"
-    " FROM stage_errors ORDER BY path"
-    " ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime,"
+    "INSERT INTO import_errors AS x (key, path, size_bytes, mtime, stage, reason)"
+    " SELECT DISTINCT ON (key) key, path, size_bytes, " MIDILIB_MTIME ", stage, reason"
+    " FROM stage_errors ORDER BY key"
+    " ON CONFLICT (key) DO UPDATE SET path = EXCLUDED.path, size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime,"
     " stage = EXCLUDED.stage, reason = EXCLUDED.reason, at = now(), failures = x.failures + 1";
+
+/// The path's key (stored_file::key), as bytea.
+void encode_key(copy_buffer &out, stored_file const &item)
+{
+    out.bytea({reinterpret_cast<std::uint8_t const *>(item.key.data()), item.key.size()});
+}
 
 /// A stage_paths row: one field per PATH_COLUMNS, in that order.
 void encode_path(copy_buffer &out, stored_file const &item)
@@ -104,11 +110,7 @@ void encode_path(copy_buffer &out, stored_file const &item)
     out.bytea(item.hash);
     out.integer(static_cast<std::int64_t>(item.size));
     out.integer(item.mtime_us);
-    if (item.fs_path.empty() || item.fs_path == item.path) {
-        out.null(); // the stored path is the file's own name
-    } else {
-        out.bytea({reinterpret_cast<std::uint8_t const *>(item.fs_path.data()), item.fs_path.size()});
-    }
+    encode_key(out, item);
 }
 
 /// A stage_errors row: one field per ERROR_COLUMNS, in that order.
@@ -119,6 +121,7 @@ void encode_error(copy_buffer &out, stored_file const &item)
     out.integer(item.mtime_us);
     out.text(item.error_stage);
     out.text(item.error_reason);
+    encode_key(out, item);
 }
 
 /// The files of one batch, by the table their rows go to.

@@ -28,7 +28,7 @@ struct claimed_job
     int attempts = 0;                    ///< including this one
     std::array<std::uint8_t, 16> hash{}; ///< of the content: the file read must still have it
     std::vector<std::string> paths;      ///< every stored path of the content (UTF-8, for messages)
-    std::vector<std::string> fs_paths;   ///< the same paths as the file system spells them (to open)
+    std::vector<std::string> keys;       ///< the same paths' keys (stored_file::key: to open them)
 };
 
 /// A job that could not be done this time.

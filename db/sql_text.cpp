@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <vector>
 
 namespace midilib {
 
@@ -28,6 +29,39 @@ std::string text_array_literal(std::span<std::string const> items)
     }
     out += '}';
     return out;
+}
+
+std::string bytea_literal(std::string_view bytes)
+{
+    static constexpr char const *DIGITS = "0123456789abcdef";
+    std::string out{"\\x"};
+    out.reserve(2 + 2 * bytes.size());
+    for (char const c : bytes) {
+        auto const b = static_cast<unsigned char>(c);
+        out += DIGITS[b >> 4U];
+        out += DIGITS[b & 0xFU];
+    }
+    return out;
+}
+
+std::string bytea_array_literal(std::span<std::string const> items)
+{
+    std::vector<std::string> hex;
+    hex.reserve(items.size());
+    for (auto const &item : items) {
+        hex.push_back(bytea_literal(item));
+    }
+    return text_array_literal(hex);
+}
+
+std::string bytes_of_hex(std::string_view hex)
+{
+    auto const value = [](char c) { return static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10) & 0xFU; };
+    std::string bytes(hex.size() / 2, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        bytes[i] = static_cast<char>((value(hex[2 * i]) << 4U) | value(hex[2 * i + 1]));
+    }
+    return bytes;
 }
 
 std::string int_array_literal(std::span<std::int64_t const> items)

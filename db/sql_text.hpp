@@ -15,6 +15,15 @@ namespace midilib {
 /// A PostgreSQL array literal ("{...}") of text elements, each quoted and escaped.
 std::string text_array_literal(std::span<std::string const> items);
 
+/// A bytea value in its hex input form (\x6869), for a text parameter cast to bytea.
+std::string bytea_literal(std::string_view bytes);
+
+/// A PostgreSQL array literal of bytea elements ($1::bytea[]).
+std::string bytea_array_literal(std::span<std::string const> items);
+
+/// Bytes from their hex text (encode(..., 'hex')).
+std::string bytes_of_hex(std::string_view hex);
+
 /// A PostgreSQL array literal of integers.
 std::string int_array_literal(std::span<std::int64_t const> items);
 

@@ -24,8 +24,10 @@ enum class file_state : std::uint8_t {
  */
 struct stored_file
 {
-    std::string fs_path;                 ///< path as the OS spells it (bytes), for opening the file
-    std::string path;                    ///< absolute path as stored (valid UTF-8)
+    /// The identity: the path's bytes as the OS spells them (to open a file); an archive member's is
+    /// its archive's key, NUL, its name (then NUL NUL and an ordinal when the name repeats).
+    std::string key;
+    std::string path;                    ///< absolute path as shown and searched (valid UTF-8)
     std::uint64_t size = 0;              ///< from stat, then the bytes read
     std::int64_t mtime_us = 0;           ///< modification time, microseconds since the epoch
     std::array<std::uint8_t, 16> hash{}; ///< XXH3-128, big-endian digest bytes

@@ -99,27 +99,20 @@ CREATE FUNCTION public.midilib_prepare_import_session() RETURNS void
 BEGIN
     IF to_regclass('pg_temp.stage_analysis') IS NOT NULL
        AND EXISTS (SELECT 1 FROM pg_attribute
-                   WHERE attrelid = to_regclass('pg_temp.stage_paths') AND attname = 'fs_path' AND NOT attisdropped) THEN
+                   WHERE attrelid = to_regclass('pg_temp.stage_errors') AND attname = 'key' AND NOT attisdropped) THEN
         RETURN;
     END IF;
-    IF to_regclass('pg_temp.stage_files') IS NULL THEN
-        CREATE TEMP TABLE stage_files (LIKE midi_files INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
-        ALTER TABLE stage_files DROP COLUMN id, DROP COLUMN imported_at;
-        CREATE TEMP TABLE stage_paths (
-            path text, hash bytea, size_bytes bigint, mtime_us bigint, fs_path bytea
-        ) ON COMMIT DELETE ROWS;
-        CREATE TEMP TABLE stage_errors (
-            path text, size_bytes bigint, mtime_us bigint, stage text, reason text
-        ) ON COMMIT DELETE ROWS;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                   WHERE attrelid = to_regclass('pg_temp.stage_paths') AND attname = 'fs_path' AND NOT attisdropped) THEN
-        ALTER TABLE stage_paths ADD COLUMN fs_path bytea;
-    END IF;
-    IF to_regclass('pg_temp.stage_analysis') IS NULL THEN
-        CREATE TEMP TABLE stage_analysis (LIKE file_analysis INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
-        ALTER TABLE stage_analysis DROP COLUMN file_id, DROP COLUMN analyzed_at, ADD COLUMN hash bytea;
-    END IF;
+    DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_paths, pg_temp.stage_errors, pg_temp.stage_analysis;
+    CREATE TEMP TABLE stage_files (LIKE midi_files INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+    ALTER TABLE stage_files DROP COLUMN id, DROP COLUMN imported_at;
+    CREATE TEMP TABLE stage_paths (
+        path text, hash bytea, size_bytes bigint, mtime_us bigint, key bytea
+    ) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE stage_errors (
+        path text, size_bytes bigint, mtime_us bigint, stage text, reason text, key bytea
+    ) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE stage_analysis (LIKE file_analysis INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+    ALTER TABLE stage_analysis DROP COLUMN file_id, DROP COLUMN analyzed_at, ADD COLUMN hash bytea;
 END
 $$;
 
@@ -310,7 +303,8 @@ CREATE TABLE public.archives (
     mtime timestamp with time zone NOT NULL,
     members integer NOT NULL,
     imported_at timestamp with time zone DEFAULT now() NOT NULL,
-    failed_under_limit bigint
+    failed_under_limit bigint,
+    key bytea NOT NULL
 );
 
 
@@ -319,6 +313,13 @@ CREATE TABLE public.archives (
 --
 
 COMMENT ON COLUMN public.archives.failed_under_limit IS 'the member size limit (bytes) of a reading in which a member failed; NULL when none failed';
+
+
+--
+-- Name: COLUMN archives.key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.archives.key IS 'the identity of the archive file (as midi_file_paths.key)';
 
 
 --
@@ -744,7 +745,8 @@ CREATE TABLE public.import_errors (
     reason text NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
     failures integer DEFAULT 1 NOT NULL,
-    first_at timestamp with time zone DEFAULT now() NOT NULL
+    first_at timestamp with time zone DEFAULT now() NOT NULL,
+    key bytea NOT NULL
 );
 
 
@@ -767,6 +769,13 @@ COMMENT ON COLUMN public.import_errors.failures IS 'imports in a row that found 
 --
 
 COMMENT ON COLUMN public.import_errors.first_at IS 'when the path first failed in a row of failing imports';
+
+
+--
+-- Name: COLUMN import_errors.key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.import_errors.key IS 'the identity of the path that failed (as midi_file_paths.key)';
 
 
 --
@@ -793,15 +802,22 @@ CREATE TABLE public.midi_file_paths (
     size_bytes bigint NOT NULL,
     mtime timestamp with time zone NOT NULL,
     seen_at timestamp with time zone DEFAULT now() NOT NULL,
-    fs_path bytea
+    key bytea NOT NULL
 );
 
 
 --
--- Name: COLUMN midi_file_paths.fs_path; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN midi_file_paths.path; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.midi_file_paths.fs_path IS 'the path''s bytes as the file system has them, when they are not valid UTF-8 (path holds them converted); NULL otherwise';
+COMMENT ON COLUMN public.midi_file_paths.path IS 'the path as UTF-8 text, shown and searched (members: "archive!/member")';
+
+
+--
+-- Name: COLUMN midi_file_paths.key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.midi_file_paths.key IS 'the identity: the path''s bytes as the file system gives them; an archive member is the archive''s key, NUL, its name (NUL NUL ordinal for a repeated name)';
 
 
 --
@@ -1013,7 +1029,7 @@ ALTER TABLE ONLY public.analysis_jobs
 --
 
 ALTER TABLE ONLY public.archives
-    ADD CONSTRAINT archives_pkey PRIMARY KEY (path);
+    ADD CONSTRAINT archives_pkey PRIMARY KEY (key);
 
 
 --
@@ -1161,11 +1177,11 @@ ALTER TABLE ONLY public.file_search_t8
 
 
 --
--- Name: import_errors import_errors_path_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: import_errors import_errors_key_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.import_errors
-    ADD CONSTRAINT import_errors_path_key UNIQUE (path);
+    ADD CONSTRAINT import_errors_key_key UNIQUE (key);
 
 
 --
@@ -1181,7 +1197,7 @@ ALTER TABLE ONLY public.import_errors
 --
 
 ALTER TABLE ONLY public.midi_file_paths
-    ADD CONSTRAINT midi_file_paths_pkey PRIMARY KEY (path);
+    ADD CONSTRAINT midi_file_paths_pkey PRIMARY KEY (key);
 
 
 --
@@ -2208,6 +2224,13 @@ CREATE INDEX file_search_t8_track_count_file_id_tempo_bpm_key_tonic_key__idx ON 
 --
 
 CREATE INDEX midi_file_paths_file_id_idx ON public.midi_file_paths USING btree (file_id);
+
+
+--
+-- Name: midi_file_paths_path_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX midi_file_paths_path_idx ON public.midi_file_paths USING btree (path);
 
 
 --

@@ -1,69 +1,58 @@
 #include "pipeline/archive_jobs.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
 namespace midilib {
 
 namespace {
 
-constexpr std::string_view SEPARATOR = "!/";
-
-bool is_regular_file(std::string const &path)
+/// The places in member key @p key where a member's name begins after its archive's key (each
+/// just after a NUL that follows a name, not one of the NUL NUL before an ordinal).
+template <typename Visit>
+void for_each_archive_prefix(std::string const &key, Visit visit)
 {
-    struct stat st
-    {
-    };
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    for (auto at = key.find('\0'); at != std::string::npos; at = key.find('\0', at + 1)) {
+        if (at + 1 < key.size() && key[at + 1] != '\0' && at > 0 && key[at - 1] != '\0') {
+            visit(std::string_view{key}.substr(0, at));
+        }
+    }
 }
 
-bool exists(std::string const &path)
+/// True when the member with key @p key lies inside the archive with key @p archive.
+bool inside(std::string const &key, std::string const &archive)
 {
-    struct stat st
-    {
-    };
-    return ::stat(path.c_str(), &st) == 0;
-}
-
-/// True when @p path lies inside the archive at @p archive.
-bool inside(std::string const &path, std::string const &archive)
-{
-    return path.size() > archive.size() + SEPARATOR.size() && path.starts_with(archive) &&
-           std::string_view{path}.substr(archive.size(), SEPARATOR.size()) == SEPARATOR;
+    bool found = false;
+    for_each_archive_prefix(key, [&](std::string_view prefix) { found = found || prefix == archive; });
+    return found;
 }
 
 } // namespace
 
-std::optional<member_address> member_address_of(std::string const &fs_path)
+std::optional<member_address> member_address_of(std::string const &key)
 {
-    auto const first = fs_path.find(SEPARATOR);
-    if (first == std::string::npos || exists(fs_path)) {
+    auto const nul = key.find('\0');
+    if (nul == std::string::npos) {
         return std::nullopt;
     }
-    for (auto at = first; at != std::string::npos; at = fs_path.find(SEPARATOR, at + SEPARATOR.size())) {
-        if (auto prefix = fs_path.substr(0, at); is_regular_file(prefix)) {
-            return member_address{std::move(prefix), fs_path};
-        }
-    }
-    return member_address{fs_path.substr(0, first), fs_path}; // gone: opening it says why
+    return member_address{key.substr(0, nul), key};
 }
 
 void archive_jobs::add(std::size_t job, member_address const &where)
 {
     m_waiting.emplace(where.member, job);
-    // Every archive on the way to the member, inside this one: "a.zip!/in.tar" for "a.zip!/in.tar!/x.mid".
-    for (auto at = where.member.find(SEPARATOR, m_archive.size() + SEPARATOR.size()); at != std::string::npos;
-         at = where.member.find(SEPARATOR, at + SEPARATOR.size())) {
-        m_nested.insert(where.member.substr(0, at));
-    }
+    // Every archive on the way to the member, inside this one: "a.zip\0in.tar" for "a.zip\0in.tar\0x.mid".
+    for_each_archive_prefix(where.member, [&](std::string_view prefix) {
+        if (prefix.size() > m_archive.size()) {
+            m_nested.emplace(prefix);
+        }
+    });
 }
 
-bool archive_jobs::wants(std::string const &path) const { return m_waiting.contains(path) || m_nested.contains(path); }
+bool archive_jobs::wants(std::string const &key) const { return m_waiting.contains(key) || m_nested.contains(key); }
 
 std::optional<std::size_t> archive_jobs::take(archive_member const &member)
 {
-    auto const it = m_waiting.find(member.path);
+    auto const it = m_waiting.find(member.key);
     if (it == m_waiting.end()) {
         return std::nullopt;
     }
@@ -72,20 +61,20 @@ std::optional<std::size_t> archive_jobs::take(archive_member const &member)
     return job;
 }
 
-void archive_jobs::failed(archive_member const &failed) { m_failed.emplace_back(failed.path, failed.error); }
+void archive_jobs::failed(archive_member const &failed) { m_failed.push_back({failed.key, failed.path, failed.error}); }
 
 std::vector<std::pair<std::size_t, std::string>> archive_jobs::unserved() const
 {
     std::vector<std::pair<std::size_t, std::string>> out;
-    for (auto const &[path, job] : m_waiting) {
+    for (auto const &[key, job] : m_waiting) {
         // The innermost failed archive that held the member says why.
-        std::pair<std::string, std::string> const *why = nullptr;
+        failure const *why = nullptr;
         for (auto const &f : m_failed) {
-            if (inside(path, f.first) && (why == nullptr || f.first.size() > why->first.size())) {
+            if (inside(key, f.key) && (why == nullptr || f.key.size() > why->key.size())) {
                 why = &f;
             }
         }
-        out.emplace_back(job, why != nullptr ? "archive " + why->first + ": " + why->second
+        out.emplace_back(job, why != nullptr ? "archive " + why->path + ": " + why->error
                                              : std::string{"member not found in its archive any more"});
     }
     std::sort(out.begin(), out.end());
@@ -97,7 +86,7 @@ batch_plan plan_batch(std::span<claimed_job const> jobs)
     batch_plan plan;
     std::unordered_map<std::string, std::size_t> index; // archive -> its place in plan.archives
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-        auto const where = jobs[i].fs_paths.empty() ? std::nullopt : member_address_of(jobs[i].fs_paths.front());
+        auto const where = jobs[i].keys.empty() ? std::nullopt : member_address_of(jobs[i].keys.front());
         if (!where) {
             plan.loose.push_back(i);
             continue;

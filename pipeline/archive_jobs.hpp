@@ -20,16 +20,14 @@ namespace midilib {
 struct member_address
 {
     std::string archive; ///< the archive file, as the file system spells it
-    std::string member;  ///< the member's path as archive_reader spells it from that archive's path
+    std::string member;  ///< the member's key (member_key(): the archive, NUL, the name, ...)
 };
 
 /**
- * The archive member that the stored path @p fs_path names ("pack.zip!/a/b.mid", nested
- * "a.zip!/inner.tar!/x.mid"), or nothing for a file on disk (a folder may be named "wow!"). The
- * archive is the first prefix before a "!/" that is a file. The one place that reads how a
- * stored path names a member, with archive_jobs::take().
+ * The archive member that the key @p key names, or nothing for a file on disk: a key with a NUL
+ * is a member, of the archive file named by the bytes before the first NUL.
  */
-std::optional<member_address> member_address_of(std::string const &fs_path);
+std::optional<member_address> member_address_of(std::string const &key);
 
 /// The jobs of a batch waiting for members of one archive file.
 class archive_jobs
@@ -43,8 +41,8 @@ public:
     /// Job @p job (its index in the batch) waits for the member at @p where.
     void add(std::size_t job, member_address const &where);
 
-    /// True for a member some job waits for, and for an archive inside this one that holds one.
-    [[nodiscard]] bool wants(std::string const &path) const;
+    /// True for a member some job waits for, and for an archive inside this one that holds one (by key).
+    [[nodiscard]] bool wants(std::string const &key) const;
 
     /// The job waiting for @p member (read, or its error), taken off the list; nothing when none is.
     std::optional<std::size_t> take(archive_member const &member);
@@ -60,9 +58,16 @@ public:
 
 private:
     std::string m_archive;
-    std::unordered_map<std::string, std::size_t> m_waiting;    ///< member path -> job
-    std::unordered_set<std::string> m_nested;                  ///< archives inside that hold a wanted member
-    std::vector<std::pair<std::string, std::string>> m_failed; ///< archive path, its error
+    std::unordered_map<std::string, std::size_t> m_waiting; ///< member key -> job
+    std::unordered_set<std::string> m_nested;               ///< keys of archives inside that hold a wanted member
+    /// An archive that failed (this one or one inside it): its key, its path, its error.
+    struct failure
+    {
+        std::string key;
+        std::string path;
+        std::string error;
+    };
+    std::vector<failure> m_failed;
 };
 
 /// A claimed batch split by where each job's first stored path is.

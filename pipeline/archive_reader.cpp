@@ -5,6 +5,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include <locale.h>
 
@@ -12,6 +13,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <unordered_map>
 
 namespace midilib {
 
@@ -78,6 +80,17 @@ std::string_view base_name(std::string_view path) noexcept
 
 } // namespace
 
+std::string member_key(std::string_view archive_key, std::string_view name, std::uint32_t ordinal)
+{
+    std::string key;
+    key.reserve(archive_key.size() + name.size() + 12);
+    key.append(archive_key).append(1, '\0').append(name);
+    if (ordinal > 1) {
+        key.append(2, '\0').append(std::to_string(ordinal));
+    }
+    return key;
+}
+
 bool is_archive_name(std::string_view name) noexcept
 {
     static constexpr std::array<std::string_view, 13> EXTENSIONS{
@@ -97,6 +110,10 @@ struct archive_reader::level
 {
     struct archive *a = nullptr;
     std::string path; ///< of this archive; members are path + "!/" + name
+    std::string key;  ///< of this archive; members are member_key(key, name, ordinal)
+    /// How often each name (by its XXH3) came so far: a name's second member gets ordinal 2. The
+    /// same archive read again gives each member the same ordinal.
+    std::unordered_map<std::uint64_t, std::uint32_t> names_seen;
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
     std::vector<std::uint8_t> data; ///< the bytes of a nested archive (libarchive reads from here)
@@ -115,16 +132,23 @@ struct archive_reader::level
     }
 
     /// A reader for every format and filter libarchive has (raw excluded: a stray file is not an archive).
-    static std::unique_ptr<level> make(std::string path, std::uint64_t size, std::int64_t mtime_us)
+    static std::unique_ptr<level> make(std::string path, std::string key, std::uint64_t size, std::int64_t mtime_us)
     {
         auto l = std::make_unique<level>();
         l->a = archive_read_new();
         archive_read_support_filter_all(l->a);
         archive_read_support_format_all(l->a);
         l->path = std::move(path);
+        l->key = std::move(key);
         l->size = size;
         l->mtime_us = mtime_us;
         return l;
+    }
+
+    /// The key of member @p name, the next one of that name.
+    std::string next_key(std::string_view name)
+    {
+        return member_key(key, name, ++names_seen[XXH3_64bits(name.data(), name.size())]);
     }
 
     [[nodiscard]] std::string error() const
@@ -139,7 +163,7 @@ archive_reader::archive_reader(std::string const &fs_path, std::string stored_pa
 : m_limits(limits), m_hold(std::move(hold)), m_block(READ_BLOCK)
 {
     utf8_names const names;
-    auto top = level::make(std::move(stored_path), size, mtime_us);
+    auto top = level::make(std::move(stored_path), fs_path, size, mtime_us);
     std::array<char, HEAD_BYTES> head{};
     std::ifstream file{fs_path, std::ios::binary};
     file.read(head.data(), head.size());
@@ -161,6 +185,7 @@ void archive_reader::fail_level(archive_member &out, std::string reason)
     out = archive_member{};
     out.held = held;
     out.path = l.path;
+    out.key = l.key;
     out.size = l.size;
     out.mtime_us = l.mtime_us;
     out.error = std::move(reason);
@@ -169,12 +194,15 @@ void archive_reader::fail_level(archive_member &out, std::string reason)
     pop_level();
 }
 
-void archive_reader::fail_member(archive_member &out, std::string name, std::int64_t mtime_us, std::string reason)
+void archive_reader::fail_member(archive_member &out, std::string const &name, std::int64_t mtime_us,
+                                 std::string reason)
 {
     auto const held = out.held; // the caller gives back what the member held
+    auto key = std::move(out.key);
     out = archive_member{};
     out.held = held;
     out.path = m_levels.back()->path + "!/" + name;
+    out.key = std::move(key);
     out.mtime_us = mtime_us;
     out.error = std::move(reason);
     m_complete = false; // a re-run reads the archive again
@@ -186,13 +214,12 @@ void archive_reader::pop_level()
     m_levels.pop_back();
 }
 
-bool archive_reader::open_nested(archive_member &out, std::vector<std::uint8_t> data, std::string path)
+bool archive_reader::open_nested(archive_member &out, std::vector<std::uint8_t> data)
 {
-    auto nested = level::make(path, data.size(), out.mtime_us);
+    auto nested = level::make(out.path, out.key, data.size(), out.mtime_us);
     nested->head_is_archive = looks_like_archive({data.data(), std::min(data.size(), HEAD_BYTES)});
     nested->data = std::move(data);
     if (archive_read_open_memory(nested->a, nested->data.data(), nested->data.size()) != ARCHIVE_OK) {
-        out.path = std::move(path);
         out.size = nested->data.size();
         out.error = "not an archive midilib can read: " + nested->error();
         out.archive_failed = true;
@@ -235,7 +262,9 @@ bool archive_reader::next(archive_member &out)
             }
             if (l.damaged_run == 1) {
                 ++l.entries;
-                fail_member(out, fmt::format("(damaged entry {})", l.entries), l.mtime_us,
+                auto const damaged = fmt::format("(damaged entry {})", l.entries);
+                out.key = l.next_key(damaged);
+                fail_member(out, damaged, l.mtime_us,
                             fmt::format("damaged entry: {}; skipped to the next readable one", l.error()));
                 return true;
             }
@@ -253,10 +282,11 @@ bool archive_reader::next(archive_member &out)
         while (member_name.substr(0, 2) == "./" || member_name.substr(0, 1) == "/") { // "tar -c ." spells "./x.mid"
             member_name.remove_prefix(member_name[0] == '/' ? 1 : 2);
         }
-        std::string const name{member_name};
+        std::string const name{member_name.empty() ? "(unnamed member)" : member_name};
+        out.key = l.next_key(name); // counted before anything is skipped: a member's ordinal is always the same
         auto const mtime_us = static_cast<std::int64_t>(archive_entry_mtime(entry)) * 1000000 +
                               archive_entry_mtime_nsec(entry) / 1000;
-        if (m_wanted && !m_wanted(l.path + "!/" + name)) {
+        if (m_wanted && !m_wanted(out.key)) {
             continue; // left unread: the next header skips its data (without decompressing it, in a zip)
         }
         if (r == ARCHIVE_WARN) { // whatever it is, the member is not read as if nothing happened
@@ -309,8 +339,10 @@ bool archive_reader::next(archive_member &out)
         if (!nested && !is_midi_file_name(base_name(name)) && !looks_like_midi(head)) {
             continue; // not ours: the rest of its data is skipped by the next header
         }
+        auto key = std::move(out.key);
         out = archive_member{};
         out.path = l.path + "!/" + name;
+        out.key = std::move(key);
         out.mtime_us = mtime_us;
         // The nested archives open at once share one memory limit, so depth alone does not multiply it.
         std::uint64_t const nested_room = m_limits.max_nested_bytes -
@@ -377,8 +409,7 @@ bool archive_reader::next(archive_member &out)
             }
         }
         if (nested) {
-            auto path = out.path;
-            if (!open_nested(out, std::move(bytes), std::move(path))) {
+            if (!open_nested(out, std::move(bytes))) {
                 return true;
             }
             continue;

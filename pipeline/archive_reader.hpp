@@ -44,10 +44,18 @@ struct archive_limits
     static constexpr std::uint64_t EXPANDED_MEMBERS = 256;
 };
 
+/**
+ * The identity of member @p name of the archive with key @p archive_key: the archive's key, a NUL,
+ * the name; a name the archive has held before gets NUL NUL and its @p ordinal (2, 3, ...). A NUL is
+ * in no file name, so this never equals a path on disk, and two members never share it.
+ */
+std::string member_key(std::string_view archive_key, std::string_view name, std::uint32_t ordinal);
+
 /// One member: a MIDI file (bytes filled), or something that could not be read (error set).
 struct archive_member
 {
     std::string path; ///< "packs/drums.zip!/Funk/120.mid", archive path as given, member as stored
+    std::string key;  ///< the identity: member_key() of the archive's key and the member's name
     std::uint64_t size = 0;
     std::int64_t mtime_us = 0;
     std::vector<std::uint8_t> bytes;
@@ -77,7 +85,7 @@ public:
      */
     using hold_bytes = std::function<void(std::uint64_t more, std::uint64_t held)>;
 
-    /// Opens @p fs_path; @p stored_path is the prefix of the member paths.
+    /// Opens @p fs_path, also the archive's key; @p stored_path is the prefix of the member paths.
     archive_reader(std::string const &fs_path, std::string stored_path, std::uint64_t size, std::int64_t mtime_us,
                    archive_limits limits, hold_bytes hold = {});
     ~archive_reader();
@@ -85,11 +93,11 @@ public:
     archive_reader &operator=(archive_reader const &) = delete;
 
     /**
-     * Reads only the entries whose path @p wanted accepts (a member, or an archive inside this one
+     * Reads only the entries whose key @p wanted accepts (a member, or an archive inside this one
      * that holds a wanted member); the others are skipped unread, a warning about one of them
      * included. Without it, every entry is looked at.
      */
-    void only(std::function<bool(std::string const &path)> wanted) { m_wanted = std::move(wanted); }
+    void only(std::function<bool(std::string const &key)> wanted) { m_wanted = std::move(wanted); }
 
     /// The next member or error; false when the archive is done.
     bool next(archive_member &out);
@@ -99,9 +107,10 @@ public:
 
 private:
     struct level;
-    bool open_nested(archive_member &out, std::vector<std::uint8_t> data, std::string path);
+    bool open_nested(archive_member &out, std::vector<std::uint8_t> data);
     void fail_level(archive_member &out, std::string reason);
-    void fail_member(archive_member &out, std::string name, std::int64_t mtime_us, std::string reason);
+    /// Member @p name (its key in out.key) failed.
+    void fail_member(archive_member &out, std::string const &name, std::int64_t mtime_us, std::string reason);
     void pop_level();
 
     archive_limits m_limits;

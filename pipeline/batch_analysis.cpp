@@ -37,13 +37,13 @@ bool open_archive(std::optional<archive_reader> &reader, std::string const &path
     return true;
 }
 
-/// Reads one stored path on its own: a file, or a member of an archive opened for it alone.
-bool read_stored_path(std::string const &path, std::vector<std::uint8_t> &bytes, std::string &error,
+/// Reads one stored path on its own, by its @p key: a file, or a member of an archive opened for it alone.
+bool read_stored_path(std::string const &key, std::vector<std::uint8_t> &bytes, std::string &error,
                       std::atomic<std::size_t> &opens)
 {
-    auto const where = member_address_of(path);
+    auto const where = member_address_of(key);
     if (!where) {
-        return read_file(path, bytes, error);
+        return read_file(key, bytes, error);
     }
     std::optional<archive_reader> reader;
     if (!open_archive(reader, where->archive, error)) {
@@ -104,7 +104,7 @@ std::string analyze_job(claimed_job const &job, file_item &item, std::size_t fir
     }
     for (std::size_t i = first; i < job.paths.size(); ++i) {
         std::string error;
-        if (!read_stored_path(job.fs_paths[i], item.bytes, error, opens)) {
+        if (!read_stored_path(job.keys[i], item.bytes, error, opens)) {
             item.bytes = {};
             reasons += (reasons.empty() ? "" : "; ") + job.paths[i] + ": " + to_utf8(error); // it may quote the bytes
             continue;

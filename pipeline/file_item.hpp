@@ -3,6 +3,7 @@
 
 #include "analyzers/analysis.hpp"
 #include "analyzers/file_facts.hpp"
+#include "db/library_paths.hpp"
 #include "db/stored_file.hpp"
 
 #include <chrono>
@@ -23,14 +24,11 @@ namespace midilib {
 class archive_progress
 {
 public:
-    archive_progress(std::string path, std::uint64_t size, std::int64_t mtime_us, std::int64_t read_since_us,
-                     std::uint64_t member_limit)
-    : path(std::move(path)), size(size), mtime_us(mtime_us), read_since_us(read_since_us), member_limit(member_limit)
+    archive_progress(path_candidate file, std::int64_t read_since_us, std::uint64_t member_limit)
+    : file(std::move(file)), read_since_us(read_since_us), member_limit(member_limit)
     {}
 
-    std::string const path; ///< stored form
-    std::uint64_t const size;
-    std::int64_t const mtime_us;
+    path_candidate const file;        ///< the archive file
     std::int64_t const read_since_us; ///< the server's clock when the reading began (server_now_us())
     std::uint64_t const member_limit; ///< the member size limit of the reading
 

@@ -32,18 +32,18 @@ constexpr std::size_t MAX_PENDING_FILES = 2 * LARGEST_CHUNK;
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-/// True when @p path is @p root or a path under it (a file of the folder, a member of the archive).
-bool under_root(std::string_view path, std::string_view root)
+/// True when key @p key is @p root or under it (a file of the folder, a member of the archive).
+bool under_root(std::string_view key, std::string_view root)
 {
-    if (path == root) {
+    if (key == root) {
         return true;
     }
     std::string_view folder = root;
     while (!folder.empty() && folder.back() == '/') {
         folder.remove_suffix(1);
     }
-    return (starts_with(path, folder) && path.size() > folder.size() && path[folder.size()] == '/') ||
-           (starts_with(path, root) && starts_with(path.substr(root.size()), "!/"));
+    return (starts_with(key, folder) && key.size() > folder.size() && key[folder.size()] == '/') ||
+           (starts_with(key, root) && key.size() > root.size() && key[root.size()] == '\0');
 }
 
 /// True unless the file system says @p fs_path does not exist (a folder that cannot be
@@ -56,49 +56,35 @@ bool may_exist(std::string const &fs_path)
     return ::lstat(fs_path.c_str(), &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
 }
 
-/// True when @p p is gone from the disk: neither the file nor an archive that would hold it
-/// ("a.zip!/b.mid": a.zip) is there.
-bool gone_from_disk(unwalked_path const &p)
+/// The file on disk that holds key @p key: the file itself, or the archive a member is in.
+std::string_view disk_file(std::string_view key) { return key.substr(0, key.find('\0')); }
+
+/// True when @p p is gone from the disk: neither the file nor the archive that would hold it is there.
+bool gone_from_disk(unwalked_path const &p) { return !may_exist(std::string{disk_file(p.key)}); }
+
+/// True when @p key is a member of an archive in @p walked (keys of files the walk found).
+bool in_walked_archive(std::string_view key, std::unordered_set<std::string_view> const &walked)
 {
-    if (may_exist(p.fs_path)) {
-        return false;
-    }
-    for (auto bang = p.fs_path.find("!/"); bang != std::string::npos; bang = p.fs_path.find("!/", bang + 1)) {
-        if (may_exist(p.fs_path.substr(0, bang))) {
-            return false;
-        }
-    }
-    return true;
+    return key.find('\0') != std::string_view::npos && walked.count(disk_file(key)) > 0;
 }
 
-/// True when a prefix of @p path before a "!/" is one of @p walked: a member of an archive the walk found.
-bool in_walked_archive(std::string_view path, std::unordered_set<std::string_view> const &walked)
-{
-    for (auto bang = path.find("!/"); bang != std::string_view::npos; bang = path.find("!/", bang + 1)) {
-        if (walked.count(path.substr(0, bang)) > 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/// The roots in stored form, each with the range of stored paths that can be under it: a
-/// folder's "folder/..." (below "folder0": '0' follows '/'), a file's own path and, for an
-/// archive, "file!/..." (below "file!0").
+/// The roots' keys, each with the range of keys that can be under it: a folder's "folder/..."
+/// (below "folder0": '0' follows '/'), a file's own key and, for an archive, its members
+/// "file\0..." (below "file\1").
 std::vector<file_source::root_range> root_ranges(std::vector<fs::path> const &roots)
 {
     std::vector<file_source::root_range> out;
     for (auto const &root : roots) {
-        auto path = path_to_utf8(root.string());
+        auto key = root.string();
         std::error_code ec;
         if (fs::is_directory(root, ec)) {
-            auto folder = path;
+            auto folder = key;
             while (!folder.empty() && folder.back() == '/') {
                 folder.pop_back(); // the root folder "/" holds everything from "/" to "0"
             }
-            out.push_back({path, folder + '/', folder + '0'});
+            out.push_back({key, folder + '/', folder + '0'});
         } else {
-            out.push_back({path, path, path + "!0"});
+            out.push_back({key, key, key + '\1'});
         }
     }
     return out;
@@ -215,7 +201,7 @@ void file_source::next_member()
         m_archive.emplace(m_archives.front(), m_limits, since, [this](std::uint64_t more, std::uint64_t held) {
             m_archive_bytes.acquire(more, held, [this] { return m_stop.load(); });
         });
-        spdlog::debug("{}: reading archive", m_archives.front().file.path);
+        spdlog::debug("{}: reading archive", m_archives.front().path);
         m_archives.pop_front();
     }
     archive_member member;
@@ -224,8 +210,7 @@ void file_source::next_member()
             // Every member's batch has committed already (or it had no MIDI member).
             auto cx = m_pool.acquire();
             auto const &a = *m_archive->progress;
-            auto const f = record_archive(*cx, {a.path, a.size, a.mtime_us}, a.members(), a.read_since_us,
-                                          a.failed_under_limit());
+            auto const f = record_archive(*cx, a.file, a.members(), a.read_since_us, a.failed_under_limit());
             m_stats.removed += f.paths + f.errors;
         }
         m_archive.reset();
@@ -233,7 +218,7 @@ void file_source::next_member()
     }
     auto *item = m_items.acquire();
     item->stored.path = path_to_utf8(member.path);
-    item->stored.fs_path = member.path;
+    item->stored.key = std::move(member.key);
     item->stored.size = member.size;
     item->stored.mtime_us = member.mtime_us;
     ++m_stats.scanned;
@@ -285,10 +270,10 @@ file_item *file_source::operator()(tbb::flow_control &fc)
     }
     auto &found = m_to_read.front();
     auto *item = m_items.acquire();
-    item->stored.fs_path = std::move(found.fs_path);
-    item->stored.path = std::move(found.file.path);
-    item->stored.size = found.file.size;
-    item->stored.mtime_us = found.file.mtime_us;
+    item->stored.key = std::move(found.key);
+    item->stored.path = std::move(found.path);
+    item->stored.size = found.size;
+    item->stored.mtime_us = found.mtime_us;
     m_to_read.pop_front();
     return item;
 }
@@ -335,24 +320,24 @@ file_source::chunk file_source::walk_chunk()
         if (!m_entry.error.empty()) {
             ++m_stats.scanned;
             auto *item = m_items.acquire();
-            item->stored.fs_path = std::move(m_entry.fs_path);
-            item->stored.path = path_to_utf8(item->stored.fs_path);
+            item->stored.key = std::move(m_entry.fs_path);
+            item->stored.path = path_to_utf8(item->stored.key);
             item->stored.fail("scan", m_entry.error);
             spdlog::warn("{}: scan: {}", item->stored.path, m_entry.error);
             m_ready.push_back(item); // unknown size/mtime: always reported, never skipped
             continue;
         }
-        c.candidates.push_back({path_to_utf8(m_entry.fs_path), m_entry.size, m_entry.mtime_us});
-        c.fs_paths.push_back(std::move(m_entry.fs_path));
+        auto path = path_to_utf8(m_entry.fs_path);
+        c.candidates.push_back({std::move(m_entry.fs_path), std::move(path), m_entry.size, m_entry.mtime_us});
     }
     if (!c.candidates.empty() && !files_covered) {
         // The root goes on in the next chunk: this one covers up to its last file and that file's members.
         auto const last = std::max_element(c.candidates.begin(), c.candidates.end(),
-                                           [](auto const &a, auto const &b) { return a.path < b.path; });
+                                           [](auto const &a, auto const &b) { return a.key < b.key; });
         auto const first = std::min_element(c.candidates.begin(), c.candidates.end(),
-                                            [](auto const &a, auto const &b) { return a.path < b.path; });
-        std::string hi = last->path + "!0";
-        c.ranges.push_back({std::min(m_range_lo, first->path), hi, m_range_root});
+                                            [](auto const &a, auto const &b) { return a.key < b.key; });
+        std::string hi = last->key + '\1';
+        c.ranges.push_back({std::min(m_range_lo, first->key), hi, m_range_root});
         m_range_lo = std::move(hi);
     }
     m_chunk_size = std::min(m_chunk_size * 2, LARGEST_CHUNK);
@@ -364,7 +349,7 @@ void file_source::close_roots(chunk &c, std::size_t next_root)
     for (bool first = true; m_range_root < next_root && m_range_root < m_roots.size(); ++m_range_root) {
         std::string lo = m_range_lo;
         for (auto const &candidate : c.candidates) { // the walked files are the first root's
-            lo = first ? std::min(lo, candidate.path) : lo;
+            lo = first ? std::min(lo, candidate.key) : lo;
         }
         first = false;
         c.ranges.push_back({std::move(lo), m_roots[m_range_root].hi, m_range_root});
@@ -380,7 +365,7 @@ std::vector<std::uint64_t> file_source::check(chunk const &c)
     std::vector<std::string> gone;
     std::unordered_set<std::string_view> walked;
     for (auto const &candidate : c.candidates) {
-        walked.insert(candidate.path);
+        walked.insert(candidate.key);
     }
     for (auto const &range : c.ranges) {
         auto answer = known_paths(*cx, c.candidates, range.lo, range.hi, m_limits.max_member_bytes);
@@ -388,10 +373,9 @@ std::vector<std::uint64_t> file_source::check(chunk const &c)
             known[i] = std::max(known[i], answer.known[i]);
         }
         for (auto &p : answer.unwalked) {
-            if (under_root(p.path, m_roots[range.root].path) && !in_walked_archive(p.path, walked) &&
-                gone_from_disk(p)) {
+            if (under_root(p.key, m_roots[range.root].key) && !in_walked_archive(p.key, walked) && gone_from_disk(p)) {
                 spdlog::debug("{}: gone from the disk", p.path);
-                gone.push_back(std::move(p.path));
+                gone.push_back(std::move(p.key));
             }
         }
     }
@@ -411,12 +395,12 @@ void file_source::settle(chunk &c, std::vector<std::uint64_t> const &known)
             m_stats.skipped += known[i];
             continue;
         }
-        if (is_archive_name(c.fs_paths[i])) {
-            m_archives.push_back({std::move(c.fs_paths[i]), std::move(c.candidates[i])}); // members counted when read
+        if (is_archive_name(c.candidates[i].key)) {
+            m_archives.push_back(std::move(c.candidates[i])); // members counted when read
             continue;
         }
         ++m_stats.scanned;
-        m_to_read.push_back({std::move(c.fs_paths[i]), std::move(c.candidates[i])});
+        m_to_read.push_back(std::move(c.candidates[i]));
     }
 }
 

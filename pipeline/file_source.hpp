@@ -55,16 +55,16 @@ public:
     file_source(file_source const &) = delete;
     file_source &operator=(file_source const &) = delete;
 
-    /// A root in stored form and the range [lo, hi) of stored paths under it.
+    /// A root's key and the range [lo, hi) of keys under it.
     struct root_range
     {
-        std::string path;
+        std::string key;
         std::string lo;
         std::string hi;
     };
 
 private:
-    /// A range of stored paths [lo, hi) the walk covered, under one root.
+    /// A range of keys [lo, hi) the walk covered, under one root.
     struct walked_range
     {
         std::string lo;
@@ -75,26 +75,17 @@ private:
     /// what the library holds there and the walk did not find is looked for on the disk.
     struct chunk
     {
-        std::vector<path_candidate> candidates;
-        std::vector<std::string> fs_paths; ///< the same files as the file system spells them
+        std::vector<path_candidate> candidates; ///< a walked file's key is its path's bytes
         std::vector<walked_range> ranges;
     };
 
-    /// A file found and not known to the library: to read, or an archive to open.
-    struct found_file
-    {
-        std::string fs_path;
-        path_candidate file;
-    };
     /// The archive being read.
     struct open_archive
     {
-        open_archive(found_file const &job, archive_limits limits, std::int64_t read_since_us,
+        open_archive(path_candidate const &file, archive_limits limits, std::int64_t read_since_us,
                      archive_reader::hold_bytes hold)
-        : reader(job.fs_path, job.fs_path, job.file.size, job.file.mtime_us, limits,
-                 std::move(hold)), // member paths in bytes
-          progress(std::make_shared<archive_progress>(job.file.path, job.file.size, job.file.mtime_us, read_since_us,
-                                                      limits.max_member_bytes))
+        : reader(file.key, file.key, file.size, file.mtime_us, limits, std::move(hold)), // member paths in bytes
+          progress(std::make_shared<archive_progress>(file, read_since_us, limits.max_member_bytes))
         {}
         archive_reader reader;
         std::shared_ptr<archive_progress> progress;
@@ -132,12 +123,12 @@ private:
     std::atomic<bool> const &m_stop;
     /// Files to read. They get their item (over 1 KB each) only when sent: a chunk of 1,024 files
     /// waiting here while the limiter is full does not add 1,024 items to the pool.
-    std::deque<found_file> m_to_read;
+    std::deque<path_candidate> m_to_read;
     std::deque<file_item *> m_ready; ///< items made already: archive members, scan errors
     bool m_exhausted = false;        ///< every root has been walked
     byte_budget &m_archive_bytes;
     archive_limits m_limits;
-    std::deque<found_file> m_archives; ///< found, not known, not opened yet
+    std::deque<path_candidate> m_archives; ///< found, not known, not opened yet
     std::optional<open_archive> m_archive;
 };
 

@@ -100,8 +100,7 @@ std::size_t import_graph::write(file_batch const &batch)
             if (item->archive &&
                 item->archive->member_done(state != file_state::stopped, state == file_state::failed)) {
                 auto const &a = *item->archive;
-                auto const f = record_archive(*cx, {a.path, a.size, a.mtime_us}, a.members(), a.read_since_us,
-                                              a.failed_under_limit());
+                auto const f = record_archive(*cx, a.file, a.members(), a.read_since_us, a.failed_under_limit());
                 m_ctx.stats.removed += f.paths + f.errors;
             }
         }

@@ -15,7 +15,7 @@ file_item *item_pool::acquire()
 
 void item_pool::release(file_item *item) noexcept
 {
-    item->stored.fs_path.clear();
+    item->stored.key.clear();
     item->stored.path.clear();
     item->stored.size = 0;
     item->stored.mtime_us = 0;

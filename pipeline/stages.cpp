@@ -89,7 +89,7 @@ void read_stage(file_item &item)
         return;
     }
     std::string error;
-    if (!read_file(item.stored.fs_path, item.bytes, error)) {
+    if (!read_file(item.stored.key, item.bytes, error)) {
         item.stored.fail("read", std::move(error));
         log_failure(item);
         return;

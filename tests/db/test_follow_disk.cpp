@@ -214,5 +214,61 @@ TEST_F(follow_disk, a_member_refused_by_a_limit_is_imported_when_the_limit_is_ra
     EXPECT_EQ(import_lib()["skipped"], 2); // unchanged, same limit: not read
 }
 
+// Paths are identities: the bytes the file system or the archive gives, never overwritten by
+// another file's row whose display text is the same.
+
+TEST_F(follow_disk, a_latin1_name_and_the_utf8_name_it_reads_as_are_two_files)
+{
+    sh("cp a.mid \"lib/$(printf 'caf\\351.mid')\" && cp b.mid \"lib/$(printf 'caf\\303\\251.mid')\"");
+    EXPECT_EQ(import_lib()["imported"], 2);
+    EXPECT_EQ(m_db.count_rows("midi_file_paths", "path = '" + (lib() / "caf\u00e9.mid").string() + "'"), 2);
+    EXPECT_EQ(search({"caf"}).size(), 2U);
+    auto const ids = m_db.scalar<std::string>(
+        "SELECT string_agg(file_id::text, ',' ORDER BY key) FROM midi_file_paths");
+    auto const again = import_lib(); // the same two files, each where it was
+    EXPECT_EQ(again["skipped"], 2) << again.dump();
+    EXPECT_EQ(m_db.scalar<std::string>("SELECT string_agg(file_id::text, ',' ORDER BY key) FROM midi_file_paths"), ids);
+    sh("rm \"lib/$(printf 'caf\\351.mid')\"");
+    EXPECT_EQ(import_lib()["removed"], 1);
+    EXPECT_EQ(search({"caf"}).size(), 1U);
+    expect_search_follows_paths();
+}
+
+TEST_F(follow_disk, a_folder_named_like_an_archive_member_is_not_the_member)
+{
+    sh("zip -q lib/x.zip a.mid && mkdir 'lib/x.zip!' && cp b.mid 'lib/x.zip!/a.mid'");
+    EXPECT_EQ(import_lib()["imported"], 2);
+    EXPECT_EQ(m_db.count_rows("midi_file_paths", "path = '" + (lib() / "x.zip!/a.mid").string() + "'"), 2);
+    EXPECT_EQ(m_db.count_rows("midi_files"), 2);
+    EXPECT_EQ(import_lib()["skipped"], 2);
+    sh("rm -r 'lib/x.zip!'"); // the folder goes, the member stays
+    EXPECT_EQ(import_lib()["removed"], 1);
+    EXPECT_EQ(m_db.count_rows("midi_file_paths"), 1);
+    EXPECT_EQ(m_db.count_rows("midi_file_paths", "position('\\x00'::bytea IN key) > 0"), 1);
+    expect_search_follows_paths();
+}
+
+TEST_F(follow_disk, two_members_of_one_name_in_an_archive_are_both_kept_and_analyzed)
+{
+    // tar appends a second member under a name the archive holds already.
+    sh("cp a.mid song.mid && tar cf lib/pack.tar song.mid && cp b.mid song.mid && tar rf lib/pack.tar song.mid");
+    auto const [code, out] = run_midilib(m_db.conninfo(), {"import", "--json", "--no-analyze", lib().string()});
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_EQ(nlohmann::json::parse(out)["imported"], 2) << out;
+    EXPECT_EQ(m_db.count_rows("midi_file_paths"), 2);
+    EXPECT_EQ(m_db.count_rows("midi_files"), 2);
+    auto const worker = run_midilib(m_db.conninfo(), {"worker", "--once"});
+    EXPECT_EQ(worker.first, 0) << worker.second;
+    EXPECT_EQ(m_db.count_rows("file_analysis"), 2);
+    EXPECT_EQ(m_db.count_rows("analysis_jobs", "state <> 'done'"), 0);
+    EXPECT_EQ(import_lib()["skipped"], 2);
+    sh("tar cf lib/pack.tar song.mid && touch -d '2001-01-01' lib/pack.tar"); // only the second content now
+    auto const again = import_lib();
+    EXPECT_EQ(again["removed"], 1) << again.dump();
+    EXPECT_EQ(m_db.count_rows("midi_file_paths"), 1);
+    EXPECT_EQ(search({"song"}).size(), 1U);
+    expect_search_follows_paths();
+}
+
 } // namespace
 } // namespace midilib::testing

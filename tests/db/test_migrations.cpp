@@ -6,13 +6,16 @@
 #include "tests/common/process.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace midilib::testing {
 namespace {
@@ -171,10 +174,21 @@ TEST(migrations, growing_partitions_keep_the_rows_indexes_and_grants_of_file_sea
         db = std::make_unique<temp_database>();
     }
     for (std::string const table : {"midi_files", "file_analysis", "midi_file_paths"}) {
-        auto const columns = db->scalar<std::string>(
-            "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) FROM information_schema.columns"
-            " WHERE table_schema = 'public' AND table_name = '" +
-            table + "'");
+        // The columns both schemas have (a later migration replaced midi_file_paths.fs_path by key).
+        auto const columns_of = [&](temp_database const &d) {
+            return d.scalar<std::string>("SELECT string_agg(quote_ident(column_name), ',' ORDER BY ordinal_position)"
+                                         " FROM information_schema.columns WHERE table_schema = 'public'"
+                                         " AND table_name = '" +
+                                         table + "'");
+        };
+        auto const now = columns_of(current);
+        std::string columns;
+        std::istringstream old{columns_of(*db)};
+        for (std::string c; std::getline(old, c, ',');) {
+            if (("," + now + ",").find("," + c + ",") != std::string::npos) {
+                columns += (columns.empty() ? "" : ", ") + c;
+            }
+        }
         auto const [code,
                     out] = run({"sh", "-c",
                                 "psql -X -q -v ON_ERROR_STOP=1 \"$0\" -c \"\\copy (SELECT $2 FROM $3) TO STDOUT\" | "
@@ -210,6 +224,67 @@ TEST(migrations, growing_partitions_keep_the_rows_indexes_and_grants_of_file_sea
               9 * 10);
     EXPECT_TRUE(db->scalar<bool>("SELECT has_table_privilege('midilib_test_auditor', 'file_search', 'SELECT')"));
     EXPECT_FALSE(db->scalar<bool>("SELECT has_table_privilege('midilib_test_auditor', 'file_search', 'INSERT')"));
+}
+
+// A library made before 0015 (paths keyed by their text, fs_path beside a name that is not UTF-8)
+// gets the keys today's import gives: of a Latin-1 name, of members, of members of a nested
+// archive; the next import of the same folder finds every file unchanged.
+TEST(migrations, path_keys_of_an_older_library_are_those_an_import_gives)
+{
+    temp_dir dir;
+    for (auto const &m : load_migrations(migrations_dir())) {
+        if (m.version < 15) {
+            std::filesystem::copy_file(m.file, dir.path() / m.file.filename());
+        }
+    }
+    temp_dir files;
+    auto const lib = files.path() / "lib";
+    auto const sample = std::string{MIDILIB_SOURCE_DIR "/samples"};
+    auto const [made, made_out] = run(
+        {"sh", "-c",
+         "mkdir -p \"$1\" && cd \"$1\" && n=0 && for f in \"$0\"/*/*.mid; do n=$((n+1)); case $n in"
+         " 1) cp \"$f\" \"$(printf 'caf\\351.mid')\";; 2) cp \"$f\" a.mid && zip -q pack.zip a.mid && rm a.mid;;"
+         " 3) cp \"$f\" b.mid && zip -q in.zip b.mid && zip -q outer.zip in.zip && rm b.mid in.zip;; esac; done",
+         sample, lib.string()});
+    ASSERT_EQ(made, 0) << made_out;
+    temp_database current;
+    auto const [imported, log] = run_midilib(current.conninfo(), {"import", lib.string()});
+    ASSERT_EQ(imported, 0) << log;
+    ASSERT_EQ(current.count_rows("midi_file_paths"), 3);
+    std::unique_ptr<temp_database> db;
+    {
+        migrations_dir_override override{dir.path()};
+        db = std::make_unique<temp_database>();
+    }
+    // The rows as a library before 0015 held them: fs_path for a name that is not UTF-8 only.
+    std::vector<std::array<std::string, 3>> const copies{
+        {"midi_files", "*", ""},
+        {"midi_file_paths", "path, file_id, size_bytes, mtime, seen_at, fs_path",
+         "path, file_id, size_bytes, mtime, seen_at, CASE WHEN position('\\x00'::bytea IN key) = 0"
+         " AND key <> convert_to(path, 'UTF8') THEN key END"},
+        {"archives", "path, size_bytes, mtime, members, imported_at, failed_under_limit",
+         "path, size_bytes, mtime, members, imported_at, failed_under_limit"}};
+    for (auto const &[table, into, from] : copies) {
+        auto const columns = into == "*"
+                                 ? db->scalar<std::string>("SELECT string_agg(quote_ident(column_name), ', ' ORDER BY"
+                                                           " ordinal_position) FROM information_schema.columns WHERE"
+                                                           " table_schema = 'public' AND table_name = '" +
+                                                           table + "'")
+                                 : into;
+        auto const [code,
+                    out] = run({"sh", "-c",
+                                "psql -X -q -v ON_ERROR_STOP=1 \"$0\" -c \"\\copy (SELECT $4 FROM $3) TO STDOUT\" | "
+                                "psql -X -q -v ON_ERROR_STOP=1 \"$1\" -c \"\\copy $3 ($2) FROM STDIN\"",
+                                current.conninfo(), db->conninfo(), columns, table, from.empty() ? columns : from});
+        ASSERT_EQ(code, 0) << table << ": " << out;
+    }
+    auto const keys = "SELECT string_agg(encode(key, 'hex'), ' ' ORDER BY key) FROM midi_file_paths";
+    auto const [again, again_out] = run_midilib(db->conninfo(), {"import", "--json", lib.string()});
+    ASSERT_EQ(again, 0) << again_out;
+    EXPECT_EQ(db->count_rows("schema_migrations", "version = 15"), 1);
+    EXPECT_EQ(db->scalar<std::string>(keys), current.scalar<std::string>(keys));
+    EXPECT_EQ(nlohmann::json::parse(again_out)["skipped"], 3) << again_out;
+    EXPECT_EQ(db->count_rows("midi_file_paths"), 3);
 }
 
 // Each file in migrations/ follows the rules: NNNN_verb_noun.sql, its own transaction (or the

@@ -3,7 +3,6 @@
 #include "tools/cli/commands.hpp"
 
 #include "db/session.hpp"
-#include "pipeline/file_source.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -23,21 +22,21 @@ struct remove_cli
     bool dry_run = false;
 };
 
-/// The stored form of a path as the user typed it: absolute, normalized, without a trailing "/".
-std::string stored_root(std::string const &typed)
+/// The key of a path as the user typed it (its bytes): absolute, normalized, without a trailing "/".
+std::string root_key(std::string const &typed)
 {
     auto p = std::filesystem::absolute(typed).lexically_normal().string();
     while (p.size() > 1 && p.back() == '/') {
         p.pop_back();
     }
-    return path_to_utf8(p);
+    return p;
 }
 
 int run(global_options const &g, remove_cli const &o)
 {
     std::vector<std::string> roots;
     for (auto const &typed : o.paths) {
-        roots.push_back(stored_root(typed));
+        roots.push_back(root_key(typed));
     }
     auto const f = session{open_database(g), "midilib.remove"}.remove(roots, o.dry_run);
     fmt::print("{}{} paths, {} error rows and {} archives removed; {} contents are now missing "
