@@ -15,9 +15,10 @@ namespace {
 /// Onsets are rounded to twelfths of a beat: 16ths and triplets land on it, and a note moved by up to
 /// 3 % of a beat still rounds to its grid point (half a step is 4.2 %).
 constexpr std::uint64_t GRID_PER_BEAT = 12;
-/// Notes of one voice starting within this share of a beat form one onset (a chord, or a humanized
-/// chord whose notes are spread by jitter); a 32nd note (0.125) stays a separate onset.
-constexpr double CHORD_WINDOW_BEATS = 0.08;
+/// Notes of one channel starting within this share of a beat form one onset: a chord, also when
+/// humanized or jittered (notes spread by up to 6 %), and the rolled chords of a performance; a 32nd
+/// note (0.125) stays an onset of its own. 0.08 found fewer jittered performances (docs/works.md).
+constexpr double CHORD_WINDOW_BEATS = 0.12;
 /// Intervals beyond two octaves are counted as two octaves: such leaps are line changes, not melody.
 constexpr int MAX_INTERVAL = 24;
 /// Inter-onset gaps are capped at 8 beats (96 grid steps): a longer rest is one kind of rest.

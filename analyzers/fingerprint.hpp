@@ -15,32 +15,36 @@ namespace midilib {
 /// (one standard deviation near the threshold) in 512 bytes a file; more slots cost storage, not time.
 constexpr std::size_t SIGNATURE_SLOTS = 128;
 
-/// Slots per LSH band. With 32 bands of 4, two files share a band with probability 1-(1-s^4)^32:
-/// 0.99 at similarity 0.45 (the same work), 0.03 at 0.1 (tunes of one style), so the candidates
-/// stay few while nearly every copy of a work is found.
+/// Slots per LSH band. With 64 bands of 2, two files share a band with probability 1-(1-s^2)^64:
+/// 0.998 at the threshold 0.3, so a copy is not lost to the band lookup; 0.47 at 0.1 and 0.15 at 0.05,
+/// which the exact check then drops (over the corpus 0.15 % of all pairs are candidates). 4 rows would
+/// find only 40 % of the pairs at 0.3.
 constexpr std::size_t BAND_ROWS = 2;
 /// LSH bands: each becomes one 64-bit key.
 constexpr std::size_t BANDS = SIGNATURE_SLOTS / BAND_ROWS;
 
-/// Estimated similarity at or above which two fingerprinted files are the same work. Edited copies
-/// (every edit in docs/works.md together, one part of three dropped) stay above 0.45; different tunes of
-/// one style stay below 0.2 (docs/works.md has both distributions).
-constexpr double SAME_WORK_SIMILARITY = 0.35;
+/// Estimated similarity at or above which two fingerprinted files are the same work. Copies with every
+/// edit of docs/works.md at once mostly stay above 0.35; different pieces of one style rarely reach 0.3
+/// (0.2 merged 5 times as many of them over the corpus; docs/works.md).
+constexpr double SAME_WORK_SIMILARITY = 0.3;
 
-/// Too little to identify: a file needs this many pitched notes for a pitched fingerprint.
+/// Too little to identify: a file needs this many pitched notes for a pitched fingerprint (fewer, and it
+/// is fingerprinted by its drums, if long enough, or not at all).
 constexpr std::size_t MIN_PITCHED_NOTES = 40;
 /// A drums-only file needs this many drum onsets spread over MIN_DRUM_BARS bars: a one or two bar
 /// loop is a stock pattern shared by many unrelated files.
 constexpr std::size_t MIN_DRUM_ONSETS = 32;
 constexpr std::size_t MIN_DRUM_BARS = 4;
-/// Distinct shingles needed (as filled signature slots): a long file repeating one figure says too little.
+/// Distinct shingles needed, as slots filled before densification (64 of 128 is about 90 shingles): a file
+/// repeating a few figures, such as a block-chord accompaniment, says too little and would join unrelated
+/// files of its style (at 48, 11 chord-only nottingham files still merged with other tunes' chords).
 constexpr std::size_t MIN_FILLED_SLOTS = 64;
 
 /// What the signature was built from.
 enum class fingerprint_kind : std::uint8_t {
     none,    ///< too short or too empty to identify: no signature, never the same work as anything
-    pitched, ///< melodic lines of the pitched channels (drums ignored)
-    drums    ///< onset pattern by drum role (files with too few pitched notes)
+    pitched, ///< top lines of the pitched channels (drums ignored: stock patterns shared by many songs)
+    drums    ///< onset pattern by drum role, for files with too few pitched notes (drum loops, grooves)
 };
 
 /// The fingerprint of one file.

@@ -2,10 +2,12 @@
 // Helpers of the fingerprint tests: a corpus file parsed and analyzed as the import does, and its edited copies.
 
 #include "analyzers/analysis.hpp"
+#include "analyzers/drums.hpp"
 #include "smf/reader.hpp"
 #include "smf/variant.hpp"
 #include "test_analyzers_support.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -65,10 +67,67 @@ inline std::vector<named_edit> edit_set(int parts, std::uint16_t ppq, std::uint6
     return out;
 }
 
-/// The corpus files of one subfolder, sorted.
-inline std::vector<std::filesystem::path> corpus_folder(std::string const &name)
+/// Two files share a passage when this many consecutive steps of their top lines agree: the same
+/// 25 notes in a row, transposition aside, is one tune (stock phrases of a style are shorter).
+constexpr std::size_t SHARED_PASSAGE_STEPS = 24;
+
+/// The top line of the pitched notes as intervals, or the drum keys per onset of a drums-only file.
+inline std::vector<int> top_line(bytes const &data, fingerprint_kind kind)
 {
-    return midi_files(corpus_dir() / name);
+    auto const r = read_smf(data);
+    auto const notes = extract_notes(*r.file);
+    std::uint16_t const drums = drum_channels(notes);
+    std::vector<int> out;
+    std::uint64_t tick = 0;
+    int top = -1;
+    int previous = -1;
+    int keys = 0;
+    auto close = [&] {
+        if (kind == fingerprint_kind::drums && keys != 0) {
+            out.push_back(keys);
+        } else if (top >= 0 && previous >= 0) {
+            out.push_back(top - previous);
+        }
+        previous = top >= 0 ? top : previous;
+        top = -1;
+        keys = 0;
+    };
+    for (auto const &n : notes.notes) {
+        if (on_drum_channel(n, drums) != (kind == fingerprint_kind::drums)) {
+            continue;
+        }
+        if (n.start_tick != tick) {
+            close();
+            tick = n.start_tick;
+        }
+        top = std::max<int>(top, n.pitch);
+        keys = (keys * 31 + n.pitch) % 1000003;
+    }
+    close();
+    return out;
+}
+
+/// Length of the longest run the two sequences share.
+inline std::size_t longest_shared_run(std::vector<int> const &a, std::vector<int> const &b)
+{
+    std::vector<std::size_t> row(b.size() + 1, 0);
+    std::size_t best = 0;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = 0;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t const above = row[j];
+            row[j] = a[i - 1] == b[j - 1] ? diagonal + 1 : 0;
+            best = std::max(best, row[j]);
+            diagonal = above;
+        }
+    }
+    return best;
+}
+
+/// True when the two lines share SHARED_PASSAGE_STEPS steps in a row: an independent, exact sign of one work.
+inline bool share_a_passage(std::vector<int> const &a, std::vector<int> const &b)
+{
+    return longest_shared_run(a, b) >= SHARED_PASSAGE_STEPS;
 }
 
 } // namespace midilib::test
