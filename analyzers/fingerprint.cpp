@@ -281,12 +281,16 @@ fingerprint compute_fingerprint(note_list const &notes, std::vector<bar> const &
         s.flush(v);
     }
     if (!use_pitched) {
-        std::uint64_t const first = notes.notes.empty() ? 0 : notes.notes.front().start_tick;
-        std::uint64_t last = first;
+        std::uint64_t first = std::numeric_limits<std::uint64_t>::max();
+        std::uint64_t last = 0;
         for (auto const &n : notes.notes) {
-            last = on_drum_channel(n, drum_mask) ? n.start_tick : last;
+            if (on_drum_channel(n, drum_mask)) {
+                first = std::min(first, n.start_tick);
+                last = n.start_tick;
+            }
         }
-        bool const long_enough = !bars.empty() && bar_index(bars, last) - bar_index(bars, first) + 1 >= MIN_DRUM_BARS;
+        bool const long_enough = last >= first && !bars.empty() &&
+                                 bar_index(bars, last) - bar_index(bars, first) + 1 >= MIN_DRUM_BARS;
         if (s.onsets(DRUM_VOICE) < MIN_DRUM_ONSETS || !long_enough) {
             return f;
         }
