@@ -1,5 +1,6 @@
 #pragma once
-// Helpers of the fingerprint tests: a corpus file parsed and analyzed as the import does, and its edited copies.
+// What the fingerprint tests share: a corpus file parsed and analyzed as the import does, its edited
+// copies, and an exact test of shared material.
 
 #include "analyzers/analysis.hpp"
 #include "analyzers/drums.hpp"
