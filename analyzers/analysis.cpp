@@ -29,6 +29,9 @@ analysis_result analyze(smf_file const &file, tempo_map const &map, std::uint64_
     r.tempo = analyze_tempo(map, notes, drums);
     r.chords = analyze_chords(notes, bars, drums);
     r.drums = analyze_drums(notes, bars, drums);
+    r.print = compute_fingerprint(notes, bars, drums);
+    r.features = compute_features(notes, drums, r.key,
+                                  r.tempo.estimate.valid ? r.tempo.estimate.bpm : r.tempo.declared.mean_bpm);
     // One big file must not pin its memory for the rest of the run: past SCRATCH_NOTES (320 KiB
     // a thread; most files have fewer), give the scratch back. The same for the per-channel onset
     // lists and the bars, which otherwise each kept the room of the largest file they ever held

@@ -3,6 +3,8 @@
 
 #include "analyzers/chords.hpp"
 #include "analyzers/drums.hpp"
+#include "analyzers/features.hpp"
+#include "analyzers/fingerprint.hpp"
 #include "analyzers/key.hpp"
 #include "analyzers/note_stats.hpp"
 #include "analyzers/notes.hpp"
@@ -16,8 +18,9 @@ namespace midilib {
 
 /// Bumped whenever an analyzer's output changes for the same input (stored rows can then be redone).
 /// 2: onset tempo estimate with a narrower prior; 3: drum roles, bar and downbeat evidence;
-/// 4: the tempo estimate reads drum roles on every kit channel, not channel 10 only.
-constexpr int ANALYZER_VERSION = 4;
+/// 4: the tempo estimate reads drum roles on every kit channel, not channel 10 only;
+/// 5: a content fingerprint and a feature vector for finding copies of a work and similar files.
+constexpr int ANALYZER_VERSION = 5;
 
 /// Everything the analyzers say about one file.
 struct analysis_result
@@ -27,6 +30,8 @@ struct analysis_result
     tempo_result tempo;
     chord_result chords;
     drum_result drums;
+    fingerprint print;            ///< content fingerprint (kind none when too short or empty to identify)
+    feature_vector features{};    ///< the "similar" vector
     std::uint32_t bars = 0;       ///< bars in the grid the analyzers used (capped at MAX_BARS)
     bool notes_truncated = false; ///< MAX_NOTES reached: the analysis covers the first MAX_NOTES notes
 };
