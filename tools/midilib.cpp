@@ -17,6 +17,7 @@ int main(int argc, char **argv)
     CLI::App app{"midilib: imports folders of MIDI files into PostgreSQL, analyzed and searchable"};
     app.require_subcommand(1);
     app.fallthrough(); // global options work before or after the subcommand: `midilib import --db ...`
+    app.set_version_flag("--version", "midilib " MIDILIB_VERSION_LINE);
     global_options g;
     add_global_options(app, g);
     // In the order `midilib --help` lists them; each subcommand inherits fallthrough from the app.
