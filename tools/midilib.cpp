@@ -4,10 +4,12 @@
 #include "tools/cli/commands.hpp"
 #include "tools/cli/common.hpp"
 #include "tools/cli/tune_malloc.hpp"
+#include "tools/cli/usage_error.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <exception>
+#include <stdexcept>
 #include <vector>
 
 int main(int argc, char **argv)
@@ -25,7 +27,11 @@ int main(int argc, char **argv)
                                         add_analyze_command(app), add_status_command(app), add_show_command(app),
                                         add_remove_command(app),  add_prune_command(app),  add_db_command(app),
                                         add_migrate_command(app)};
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::ParseError const &e) {
+        return report_usage_error(app, e, argc, argv);
+    }
     try {
         setup_logging(g);
         for (auto const &c : commands) {
@@ -33,6 +39,9 @@ int main(int argc, char **argv)
                 return c.run(g);
             }
         }
+    } catch (std::invalid_argument const &e) {
+        report_failure(e); // a value the command refuses (--bpm junk, a cursor it never printed): usage
+        return USAGE_ERROR;
     } catch (std::exception const &e) {
         return report_failure(e);
     }
