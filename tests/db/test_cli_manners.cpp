@@ -1,5 +1,5 @@
-// What a user meets at the command line: --version, and usage errors (exit 2, "error:", the
-// command or option meant).
+// What a user meets at the command line: --version, usage errors (exit 2, "error:", the command or
+// option meant), and a search without a hit (exit 1, as grep).
 
 #include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
@@ -61,6 +61,46 @@ TEST(cli_manners, usage_errors_exit_2_and_suggest_the_name_meant)
     auto const missing = cli(db, {"show", "123456789"});
     EXPECT_EQ(missing.code, 1) << missing.err;
     EXPECT_TRUE(missing.err.starts_with("error: no file with id")) << missing.err;
+}
+
+class cli_library : public ::testing::Test
+{
+protected:
+    static void SetUpTestSuite()
+    {
+        s_db = new temp_database;
+        ASSERT_EQ(cli(*s_db, {"import", "--no-analyze", MIDILIB_SOURCE_DIR "/samples"}).code, 0); // show before analysis
+    }
+    static void TearDownTestSuite() { delete s_db; }
+    static std::string id_of(std::string const &like)
+    {
+        return s_db->scalar<std::string>("SELECT file_id::text FROM midi_file_paths WHERE path LIKE '" + like + "'");
+    }
+    static void analyze_all()
+    {
+        auto const w = cli(*s_db, {"worker", "--once"});
+        ASSERT_EQ(w.code, 0) << w.err;
+        ASSERT_EQ(s_db->count_rows("file_analysis"), s_db->count_rows("midi_files"));
+    }
+    static inline temp_database *s_db = nullptr;
+};
+
+// A search without a hit exits 1 with one line on stderr, on a pipe and on a terminal; a hit exits 0.
+TEST_F(cli_library, search_without_a_hit_exits_1_as_grep)
+{
+    auto const none = cli(*s_db, {"search", "--bpm=1e300"});
+    EXPECT_EQ(none.code, 1) << none.err;
+    EXPECT_EQ(none.err, "no file matches\n");
+    EXPECT_TRUE(none.out.empty()) << none.out;
+    auto const next = cli(*s_db, {"search", "--bpm=1e300", "--after=v:1.5:1"});
+    EXPECT_EQ(next.code, 1) << next.err;
+    EXPECT_EQ(next.err, "no more files match\n");
+    auto const table = run_on_terminal(with_timeout(60, midilib_command(s_db->conninfo(), {"search", "--bpm=1e300"})));
+    EXPECT_EQ(table.code, 1) << table.out;
+    EXPECT_NE(table.out.find("no file matches"), std::string::npos) << table.out;
+    auto const hit = cli(*s_db, {"search", "funk"});
+    EXPECT_EQ(hit.code, 0) << hit.err;
+    EXPECT_NE(hit.out.find("funk"), std::string::npos) << hit.out;
 }
 
 } // namespace
