@@ -1,5 +1,6 @@
 // What a user meets at the command line: --version, usage errors (exit 2, "error:", the command or
-// option meant), and a search without a hit (exit 1, as grep).
+// option meant), a search without a hit (exit 1, as grep), and `db status` and `migrate status`
+// in JSON.
 
 #include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
@@ -101,6 +102,43 @@ TEST_F(cli_library, search_without_a_hit_exits_1_as_grep)
     auto const hit = cli(*s_db, {"search", "funk"});
     EXPECT_EQ(hit.code, 0) << hit.err;
     EXPECT_NE(hit.out.find("funk"), std::string::npos) << hit.out;
+}
+
+// `migrate status --json` is one typed object; --json elsewhere in migrate is refused as usage.
+TEST_F(cli_library, migrate_status_json_is_typed)
+{
+    auto const a = cli(*s_db, {"migrate", "status", "--json"});
+    ASSERT_EQ(a.code, 0) << a.err;
+    auto const j = json::parse(a.out);
+    ASSERT_TRUE(j["schema_version"].is_number_integer()) << a.out;
+    ASSERT_TRUE(j["migrations"].is_array());
+    ASSERT_FALSE(j["migrations"].empty());
+    EXPECT_EQ(j["migrations"].back()["version"], j["schema_version"]);
+    for (auto const &m : j["migrations"]) {
+        EXPECT_TRUE(m["version"].is_number_integer()) << m;
+        EXPECT_TRUE(m["name"].is_string()) << m;
+        EXPECT_EQ(m["state"], "applied") << m;
+        EXPECT_TRUE(m["transactional"].is_boolean()) << m;
+        EXPECT_TRUE(m["applied_at"].is_string()) << m;
+        EXPECT_EQ(m["checksum_matches"], true) << m;
+    }
+    EXPECT_TRUE(j["drift"].is_array() && j["drift"].empty()) << a.out;
+    expect_usage(cli(*s_db, {"migrate", "verify", "--json"}), "--json");
+}
+
+// `db status --json` on a folder without a cluster: typed facts, exit 3 as the text form.
+TEST(cli_manners, db_status_json_is_typed)
+{
+    temp_dir dir;
+    auto const a = run_captured(
+        with_timeout(60, midilib_data_dir_command(dir.path() / "pg", {"db", "status", "--json"})));
+    EXPECT_EQ(a.code, 3) << a.err;
+    auto const j = json::parse(a.out);
+    EXPECT_EQ(j["initialized"], false) << a.out;
+    EXPECT_EQ(j["running"], false) << a.out;
+    EXPECT_TRUE(j["pid"].is_null()) << a.out;
+    EXPECT_EQ(j["data_dir"], (dir.path() / "pg").string()) << a.out;
+    EXPECT_TRUE(j["conninfo"].is_string()) << a.out;
 }
 
 } // namespace
