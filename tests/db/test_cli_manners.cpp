@@ -1,6 +1,6 @@
 // What a user meets at the command line: --version, usage errors (exit 2, "error:", the command or
-// option meant), a search without a hit (exit 1, as grep), and `db status` and `migrate status`
-// in JSON.
+// option meant), a search without a hit (exit 1, as grep), `db status` and `migrate status` in
+// JSON, and `show` with the analysis in sections and typed JSON.
 
 #include "tests/common/midilib_cli.hpp"
 #include "tests/common/pg_test_db.hpp"
@@ -70,7 +70,8 @@ protected:
     static void SetUpTestSuite()
     {
         s_db = new temp_database;
-        ASSERT_EQ(cli(*s_db, {"import", "--no-analyze", MIDILIB_SOURCE_DIR "/samples"}).code, 0); // show before analysis
+        ASSERT_EQ(cli(*s_db, {"import", "--no-analyze", MIDILIB_SOURCE_DIR "/samples"}).code,
+                  0); // show before analysis
     }
     static void TearDownTestSuite() { delete s_db; }
     static std::string id_of(std::string const &like)
@@ -139,6 +140,63 @@ TEST(cli_manners, db_status_json_is_typed)
     EXPECT_TRUE(j["pid"].is_null()) << a.out;
     EXPECT_EQ(j["data_dir"], (dir.path() / "pg").string()) << a.out;
     EXPECT_TRUE(j["conninfo"].is_string()) << a.out;
+}
+
+// `show` before and after the analysis: sections on a terminal, typed JSON, the hash in hex, and
+// the facets under the names `search --json` gives them, with the same values.
+TEST_F(cli_library, show_prints_the_analysis_and_typed_json)
+{
+    auto const id = id_of("%123_funk_95_fill_4-4.mid");
+    auto const before = cli(*s_db, {"show", "--json", id});
+    ASSERT_EQ(before.code, 0) << before.err;
+    EXPECT_TRUE(json::parse(before.out)["analysis"].is_null()) << before.out;
+    EXPECT_NE(cli(*s_db, {"show", id}).out.find("analysis: not yet"), std::string::npos);
+
+    analyze_all();
+    auto const shown = cli(*s_db, {"show", "--json", id});
+    ASSERT_EQ(shown.code, 0) << shown.err;
+    auto const j = json::parse(shown.out);
+    EXPECT_EQ(j["id"], std::stoll(id)) << shown.out;
+    auto const hash = j["hash"].get<std::string>();
+    EXPECT_EQ(hash.size(), 32U) << hash;
+    EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << hash;
+    EXPECT_TRUE(j["size_bytes"].is_number_integer());
+    EXPECT_TRUE(j["duration_seconds"].is_number());
+    EXPECT_TRUE(j["channels_used"].is_array() && j["channels_used"][0].is_number_integer()) << j["channels_used"];
+    EXPECT_EQ(j["channels_used"], json::array({10})) << "a drum loop plays channel 10";
+    EXPECT_TRUE(j["time_signatures"].is_array() && j["time_signatures"][0].is_string());
+    EXPECT_TRUE(j["missing_since"].is_null());
+    auto const &a = j["analysis"];
+    ASSERT_TRUE(a.is_object()) << shown.out;
+    EXPECT_EQ(a["has_drums"], true);
+    EXPECT_TRUE(a["tempo_declared"].is_boolean());
+    EXPECT_TRUE(a["groove"].is_array() && a["groove"][0].is_number());
+    EXPECT_TRUE(a["instruments"].is_array());
+    ASSERT_EQ(j["paths"].size(), 1U);
+    EXPECT_TRUE(j["paths"][0]["archive"].is_null());
+    EXPECT_TRUE(j["paths"][0]["size_bytes"].is_number_integer());
+
+    // The fields search --json prints: the same names, types and values.
+    auto const found = cli(*s_db, {"search", "--json", "123_funk_95_fill"});
+    ASSERT_EQ(found.code, 0) << found.err;
+    auto const hit = json::parse(found.out.substr(0, found.out.find('\n')));
+    ASSERT_EQ(hit["id"], j["id"]) << found.out;
+    for (auto const *name : {"tracks", "drums", "time_signature"}) {
+        EXPECT_EQ(j[name], hit[name]) << name;
+    }
+    EXPECT_EQ(j["key"].is_null() ? json("") : j["key"], hit["key"]);
+    EXPECT_NEAR(j["tempo_bpm"].get<double>(), hit["tempo_bpm"].get<double>(), 0.01);
+    EXPECT_NEAR(j["duration_seconds"].get<double>(), hit["duration_seconds"].get<double>(), 0.01);
+
+    // A pitched file: the key with its confidence and runner-up, in a section of its own.
+    auto const text = cli(*s_db, {"show", id_of("%test-c-major-scale.mid")});
+    ASSERT_EQ(text.code, 0) << text.err;
+    for (auto const *part :
+         {"file ", "hash: ", "analysis (analyzer version", "key: C major (confidence", "runner-up",
+          "tempo: ", "declared", "chords: ", "drums: no", "instruments: ", "notes: ", "seen at 1 path"}) {
+        EXPECT_NE(text.out.find(part), std::string::npos) << part << "\nin:\n" << text.out;
+    }
+    EXPECT_EQ(text.out.find("\\x"), std::string::npos) << "the hash is hex, not bytea text:\n" << text.out;
 }
 
 } // namespace
