@@ -170,10 +170,10 @@ TEST_F(terminal_output, json_output_keeps_the_exact_text)
     ASSERT_EQ(shown.code, 0) << shown.err;
     auto const j = nlohmann::json::parse(shown.out);
     EXPECT_EQ(j["paths"][0]["path"], (lib() / NAME).string());
-    // Arrays come in PostgreSQL's text form, {"..."}: the text is inside as it was.
-    EXPECT_NE(j["track_names"].get<std::string>().find(TRACK), std::string::npos) << j["track_names"];
-    EXPECT_NE(j["lyrics"].get<std::string>().find(LYRIC), std::string::npos) << j["lyrics"];
-    EXPECT_NE(j["texts"].get<std::string>().find(TEXT), std::string::npos) << j["texts"];
+    // Arrays are JSON arrays: each text is an element, as the file holds it.
+    EXPECT_EQ(j["track_names"], nlohmann::json::array({TRACK})) << j["track_names"];
+    EXPECT_EQ(j["lyrics"], nlohmann::json::array({LYRIC})) << j["lyrics"];
+    EXPECT_EQ(j["texts"], nlohmann::json::array({TEXT})) << j["texts"];
 
     auto const member = nlohmann::json::parse(cli({"show", "--json", id_of("%!/pack%")}).out);
     EXPECT_EQ(member["paths"][0]["path"], (lib() / ZIP).string() + "!/" + MEMBER);

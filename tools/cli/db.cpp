@@ -8,7 +8,9 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -17,10 +19,32 @@ namespace midilib {
 
 namespace {
 
+struct db_cli
+{
+    std::string action;
+    bool json = false;
+};
+
+/// `db status --json`: the same facts, typed (pid is null when the server is not running).
+void print_status_json(cluster_status const &st)
+{
+    std::cout << nlohmann::json{{"data_dir", st.data_dir.string()},
+                                {"initialized", st.initialized},
+                                {"running", st.running},
+                                {"pid", st.running ? nlohmann::json(st.pid) : nlohmann::json(nullptr)},
+                                {"conninfo", st.conninfo}}
+                     .dump()
+              << '\n';
+}
+
 /// `url` prints the conninfo as is, for scripts; the other lines are for a terminal and quote paths
 /// through terminal_safe().
-int run(global_options const &g, std::string const &action)
+int run(global_options const &g, db_cli const &o)
 {
+    auto const &action = o.action;
+    if (o.json && action != "status") {
+        throw std::invalid_argument{fmt::format("--json: `midilib db {}` has no JSON form (`db status` has)", action)};
+    }
     auto const choice = choose_database(g.db, g.data_dir);
     if (!choice.embedded) {
         if (action == "url") {
@@ -40,6 +64,10 @@ int run(global_options const &g, std::string const &action)
         fmt::print("stopped: {}\n", terminal_safe(choice.data_dir.string()));
     } else if (action == "status") {
         auto const st = cluster.status();
+        if (o.json) {
+            print_status_json(st);
+            return st.running ? 0 : 3;
+        }
         fmt::print("data dir: {}\ninitialized: {}\nrunning: {}{}\nconninfo: {}\n", terminal_safe(st.data_dir.string()),
                    st.initialized ? "yes" : "no", st.running ? "yes" : "no",
                    st.running ? fmt::format(" (pid {})", st.pid) : "", terminal_safe(st.conninfo));
@@ -54,12 +82,13 @@ int run(global_options const &g, std::string const &action)
 
 command add_db_command(CLI::App &app)
 {
-    auto action = std::make_shared<std::string>();
+    auto o = std::make_shared<db_cli>();
     auto *db = app.add_subcommand("db", "manage the embedded database");
-    db->add_option("action", *action, "start | stop | status | url")
+    db->add_option("action", o->action, "start | stop | status | url")
         ->required()
         ->check(CLI::IsMember({"start", "stop", "status", "url"}));
-    return {db, [action](global_options const &g) { return run(g, *action); }};
+    db->add_flag("--json", o->json, "status as one JSON object");
+    return {db, [o](global_options const &g) { return run(g, *o); }};
 }
 
 } // namespace midilib

@@ -10,10 +10,12 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -51,8 +53,60 @@ int print_status(std::vector<migration> const &known, std::vector<applied_migrat
     return drift.empty() ? 0 : 1;
 }
 
-int run(global_options const &g, std::string const &action)
+/// `migrate status --json`: one object, each migration with its state ("pending", "applied" or
+/// "no_file"), and the drift. \returns 1 when there is drift.
+int print_status_json(std::vector<migration> const &known, std::vector<applied_migration> const &applied,
+                      std::vector<migration_drift> const &drift)
 {
+    auto const applied_json = [](applied_migration const &a, migration const *m) {
+        return nlohmann::json{
+            {"version", a.version},
+            {"name", m != nullptr ? m->name : a.name},
+            {"state", m != nullptr ? "applied" : "no_file"},
+            {"transactional", m != nullptr ? nlohmann::json(m->transactional) : nlohmann::json(nullptr)},
+            {"applied_at", a.applied_at},
+            {"applied_by", a.applied_by},
+            {"duration_ms", a.duration_ms ? nlohmann::json(*a.duration_ms) : nlohmann::json(nullptr)},
+            {"checksum_matches",
+             m != nullptr && a.checksum ? nlohmann::json(*a.checksum == m->checksum) : nlohmann::json(nullptr)}};
+    };
+    nlohmann::json list = nlohmann::json::array();
+    for (auto const &m : known) {
+        auto const a = std::find_if(applied.begin(), applied.end(),
+                                    [&](auto const &x) { return x.version == m.version; });
+        list.push_back(a != applied.end() ? applied_json(*a, &m)
+                                          : nlohmann::json{{"version", m.version},
+                                                           {"name", m.name},
+                                                           {"state", "pending"},
+                                                           {"transactional", m.transactional},
+                                                           {"applied_at", nullptr},
+                                                           {"applied_by", nullptr},
+                                                           {"duration_ms", nullptr},
+                                                           {"checksum_matches", nullptr}});
+    }
+    for (auto const &a : applied) {
+        if (std::none_of(known.begin(), known.end(), [&](auto const &m) { return m.version == a.version; })) {
+            list.push_back(applied_json(a, nullptr));
+        }
+    }
+    nlohmann::json drifts = nlohmann::json::array();
+    for (auto const &d : drift) {
+        drifts.push_back({{"version", d.version}, {"what", d.what}});
+    }
+    std::cout << nlohmann::json{{"schema_version", applied.empty() ? 0 : applied.back().version},
+                                {"migrations", list},
+                                {"drift", drifts}}
+                     .dump()
+              << '\n';
+    return drift.empty() ? 0 : 1;
+}
+
+int run(global_options const &g, std::string const &action, bool json)
+{
+    if (json && action != "status") {
+        throw std::invalid_argument{
+            fmt::format("--json: `midilib migrate {}` has no JSON form (`migrate status` has)", action)};
+    }
     auto const choice = choose_database(g.db, g.data_dir);
     session s{connect_string(choice), "midilib.migrate"};
     auto const known = load_migrations(migrations_dir());
@@ -70,7 +124,7 @@ int run(global_options const &g, std::string const &action)
     }
     auto const drift = verify_migrations(known, applied);
     if (action == "status") {
-        return print_status(known, applied, drift);
+        return json ? print_status_json(known, applied, drift) : print_status(known, applied, drift);
     }
     // verify
     for (auto const &d : drift) {
@@ -88,10 +142,12 @@ int run(global_options const &g, std::string const &action)
 command add_migrate_command(CLI::App &app)
 {
     auto action = std::make_shared<std::string>("up");
+    auto json = std::make_shared<bool>(false);
     auto *migrate = app.add_subcommand("migrate", "schema migrations: status, up (default), verify, print");
     migrate->add_option("action", *action, "status | up | verify | print")
         ->check(CLI::IsMember({"status", "up", "verify", "print"}));
-    return {migrate, [action](global_options const &g) { return run(g, *action); }};
+    migrate->add_flag("--json", *json, "status as one JSON object");
+    return {migrate, [action, json](global_options const &g) { return run(g, *action, *json); }};
 }
 
 } // namespace midilib

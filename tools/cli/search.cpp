@@ -146,8 +146,6 @@ void print_table(search_request const &r, search_page const &page)
     }
     if (static_cast<int>(page.hits.size()) == r.limit && !page.hits.back().cursor.empty()) {
         fmt::print("more: add --after '{}'\n", terminal_safe(page.hits.back().cursor));
-    } else if (page.hits.empty()) {
-        fmt::print("no file matches\n");
     }
 }
 
@@ -155,6 +153,11 @@ int run(global_options const &g, search_cli const &o)
 {
     auto const r = make_request(o);
     auto const page = session{open_database(g), "midilib.search"}.search(r);
+    if (page.hits.empty()) {
+        // As grep: exit 1, and a line on stderr so that an empty pipe is not taken for an error.
+        fmt::print(stderr, "{}\n", r.after.empty() ? "no file matches" : "no more files match");
+        return 1;
+    }
     if (!o.json && ::isatty(STDOUT_FILENO) != 0) {
         print_table(r, page);
     } else {
