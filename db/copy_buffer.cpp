@@ -215,7 +215,7 @@ std::size_t copy_stream::complete()
     if (!error.empty()) {
         auto const what = fmt::format("COPY into {} rejected: {} (last data sent starts: {:?})", m_target, error,
                                       m_last_sent);
-        if (PQstatus(conn) == CONNECTION_BAD) { // the server went away (stopped, or ended this session)
+        if (PQstatus(conn) == CONNECTION_BAD) { // the server went away (stopped, or closed this connection)
             throw pqxx::broken_connection{what};
         }
         // The SQLSTATE tells a caller what happened (e.g. 57P01: the server is shutting down).

@@ -19,8 +19,8 @@ std::string error_line(std::exception const &e)
     // be opened is a broken_connection too, whose own message (libpq's) is the one to print.
     if (dynamic_cast<pqxx::broken_connection const *>(&e) != nullptr &&
         what.starts_with("Could not obtain client encoding")) {
-        return "the connection to the database server was lost (the server stopped or crashed, or ended this "
-               "session); work committed before is kept: run the same command again to resume";
+        return "the connection to the database server was lost (the server stopped or crashed, or closed this "
+               "connection); work committed before is kept: run the same command again to resume";
     }
     // A connection lost during COMMIT (a server that panics on a full disk): the batch's outcome is
     // unknown to the client, and a re-run redoes only what is not in the library.
