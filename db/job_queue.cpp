@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace midilib {
 
 namespace {
@@ -83,9 +85,8 @@ std::string const &ack_done_sql()
 std::array<std::uint8_t, 16> parse_hash(std::string const &hex)
 {
     std::array<std::uint8_t, 16> h{};
-    for (std::size_t i = 0; i < h.size() && 2 * i + 1 < hex.size(); ++i) {
-        h[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-    }
+    auto const bytes = bytes_of_hex(hex);
+    std::copy_n(bytes.begin(), std::min(bytes.size(), h.size()), h.begin());
     return h;
 }
 
