@@ -40,6 +40,29 @@ inline std::vector<std::filesystem::path> midi_files(std::filesystem::path const
     return out;
 }
 
+/**
+ * Calls @p visit(path, file, index) for every k-th file of every corpus folder that parses with
+ * ticks per quarter (k: the folder's size / @p per_folder), index being the file's place in its folder.
+ */
+template <typename Visit>
+void for_each_corpus_sample(std::size_t per_folder, Visit visit)
+{
+    for (auto const &folder : std::filesystem::directory_iterator{corpus_dir()}) {
+        if (!folder.is_directory()) {
+            continue;
+        }
+        auto const files = midi_files(folder.path());
+        std::size_t const step = std::max<std::size_t>(1, files.size() / per_folder);
+        for (std::size_t i = 0; i < files.size(); i += step) {
+            auto const data = load_file(files[i]);
+            auto const parsed = read_smf(data);
+            if (parsed.file && parsed.file->header.division == division_kind::ppq) {
+                visit(files[i], *parsed.file, i);
+            }
+        }
+    }
+}
+
 /// Rows of a ground-truth CSV (RFC 4180 quoting) as column name -> value.
 inline std::vector<std::map<std::string, std::string>> read_csv(std::filesystem::path const &p)
 {

@@ -47,28 +47,16 @@ TEST(features, edited_copy_finds_its_original)
 {
     std::vector<feature_vector> originals;
     std::vector<feature_vector> copies;
-    for (auto const &folder : std::filesystem::directory_iterator{corpus_dir()}) {
-        if (!folder.is_directory()) {
-            continue;
+    for_each_corpus_sample(SAMPLE_PER_FOLDER, [&](auto const &, smf_file const &file, std::size_t i) {
+        auto const original = analyze(file);
+        if (original.notes.count < MIN_PITCHED_NOTES) {
+            return;
         }
-        auto const files = midi_files(folder.path());
-        std::size_t const step = std::max<std::size_t>(1, files.size() / SAMPLE_PER_FOLDER);
-        for (std::size_t i = 0; i < files.size(); i += step) {
-            auto const data = load_file(files[i]);
-            auto const parsed = read_smf(data);
-            if (!parsed.file || parsed.file->header.division != division_kind::ppq) {
-                continue;
-            }
-            auto const original = analyze(*parsed.file);
-            if (original.notes.count < MIN_PITCHED_NOTES) {
-                continue;
-            }
-            std::uint16_t const drums = drum_channels(extract_notes(*parsed.file));
-            auto const edits = edit_set(pitched_parts(*parsed.file, drums), parsed.file->header.ppq, i + 1);
-            originals.push_back(original.features);
-            copies.push_back(analyze_smf(make_variant(*parsed.file, edits.back().edits, drums)).features);
-        }
-    }
+        std::uint16_t const drums = drum_channels(extract_notes(file));
+        auto const edits = edit_set(pitched_parts(file, drums), file.header.ppq, i + 1);
+        originals.push_back(original.features);
+        copies.push_back(analyze_smf(make_variant(file, edits.back().edits, drums)).features);
+    });
     std::size_t found = 0;
     std::size_t first = 0;
     for (std::size_t c = 0; c < copies.size(); ++c) {

@@ -39,42 +39,31 @@ TEST(fingerprint_variants, corpus_sample_edits_are_the_same_work)
     std::map<std::string, edit_tally> tally;
     std::size_t sampled = 0;
     std::size_t unfingerprinted = 0;
-    for (auto const &folder : std::filesystem::directory_iterator{corpus_dir()}) {
-        if (!folder.is_directory()) {
-            continue;
-        }
-        auto const files = midi_files(folder.path());
-        std::size_t const step = std::max<std::size_t>(1, files.size() / SAMPLE_PER_FOLDER);
-        for (std::size_t i = 0; i < files.size(); i += step) {
-            auto const data = load_file(files[i]);
-            auto const parsed = read_smf(data);
-            if (!parsed.file || parsed.file->header.division != division_kind::ppq) {
-                continue;
-            }
-            auto const original = analyze(*parsed.file);
-            if (original.print.kind == fingerprint_kind::none) {
-                ++unfingerprinted;
-                continue;
-            }
-            ++sampled;
-            std::uint16_t const drums = drum_channels(extract_notes(*parsed.file));
-            int const parts = pitched_parts(*parsed.file, drums);
-            for (auto const &edit : edit_set(parts, parsed.file->header.ppq, i + 1)) {
-                auto const copy = analyze_smf(make_variant(*parsed.file, edit.edits, drums));
-                double const s = similarity(original.print, copy.print);
-                bool const same = same_work(original.print, copy.print);
-                auto &t = tally[edit.name];
-                ++t.tried;
-                t.same += same ? 1 : 0;
-                t.lowest = std::min(t.lowest, s);
-                if (!same) {
-                    std::cout << "[variants] missed " << files[i].lexically_relative(corpus_dir()) << " " << edit.name
-                              << " similarity " << s << "\n";
-                }
-                EXPECT_TRUE(same || !lossless(edit.name)) << files[i] << " " << edit.name;
-            }
-        }
-    }
+    for_each_corpus_sample(SAMPLE_PER_FOLDER,
+                           [&](std::filesystem::path const &path, smf_file const &file, std::size_t i) {
+                               auto const original = analyze(file);
+                               if (original.print.kind == fingerprint_kind::none) {
+                                   ++unfingerprinted;
+                                   return;
+                               }
+                               ++sampled;
+                               std::uint16_t const drums = drum_channels(extract_notes(file));
+                               int const parts = pitched_parts(file, drums);
+                               for (auto const &edit : edit_set(parts, file.header.ppq, i + 1)) {
+                                   auto const copy = analyze_smf(make_variant(file, edit.edits, drums));
+                                   double const s = similarity(original.print, copy.print);
+                                   bool const same = same_work(original.print, copy.print);
+                                   auto &t = tally[edit.name];
+                                   ++t.tried;
+                                   t.same += same ? 1 : 0;
+                                   t.lowest = std::min(t.lowest, s);
+                                   if (!same) {
+                                       std::cout << "[variants] missed " << path.lexically_relative(corpus_dir()) << " "
+                                                 << edit.name << " similarity " << s << "\n";
+                                   }
+                                   EXPECT_TRUE(same || !lossless(edit.name)) << path << " " << edit.name;
+                               }
+                           });
     for (auto const &[name, t] : tally) {
         std::cout << "[variants] " << name << ": " << t.same << "/" << t.tried << " the same work, lowest similarity "
                   << t.lowest << "\n";
