@@ -18,9 +18,9 @@ namespace midilib {
 
 /// Bumped whenever an analyzer's output changes for the same input (stored rows can then be redone).
 /// 2: onset tempo estimate with a narrower prior; 3: drum roles, bar and downbeat evidence;
-/// 4: the tempo estimate reads drum roles on every kit channel, not channel 10 only.
-/// (The fingerprint and the feature vector are not stored yet: no stored row changes with them.)
-constexpr int ANALYZER_VERSION = 4;
+/// 4: the tempo estimate reads drum roles on every kit channel, not channel 10 only;
+/// 5: the content fingerprint and the feature vector.
+constexpr int ANALYZER_VERSION = 5;
 
 /// Everything the analyzers say about one file.
 struct analysis_result

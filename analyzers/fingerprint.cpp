@@ -315,13 +315,22 @@ std::array<std::int64_t, BANDS> band_keys(fingerprint const &f) noexcept
         return keys;
     }
     for (std::size_t b = 0; b < BANDS; ++b) {
-        std::uint64_t h = mix(b << 8U | static_cast<std::uint64_t>(f.kind));
-        for (std::size_t r = 0; r < BAND_ROWS; ++r) {
-            h = mix(h ^ f.signature[b * BAND_ROWS + r]);
-        }
-        keys[b] = static_cast<std::int64_t>(h);
+        keys[b] = static_cast<std::int64_t>(std::uint64_t{f.signature[2 * b]} << 32U | f.signature[2 * b + 1]);
     }
     return keys;
+}
+
+fingerprint fingerprint_of_keys(fingerprint_kind kind, std::span<std::int64_t const, BANDS> keys) noexcept
+{
+    fingerprint f;
+    f.kind = kind;
+    f.filled = SIGNATURE_SLOTS;
+    for (std::size_t b = 0; b < BANDS; ++b) {
+        auto const k = static_cast<std::uint64_t>(keys[b]);
+        f.signature[2 * b] = static_cast<std::uint32_t>(k >> 32U);
+        f.signature[2 * b + 1] = static_cast<std::uint32_t>(k);
+    }
+    return f;
 }
 
 double similarity(fingerprint const &a, fingerprint const &b) noexcept
@@ -341,10 +350,8 @@ bool same_work(fingerprint const &a, fingerprint const &b) noexcept
     if (similarity(a, b) < SAME_WORK_SIMILARITY) {
         return false;
     }
-    auto const ka = band_keys(a);
-    auto const kb = band_keys(b);
-    for (std::size_t i = 0; i < BANDS; ++i) {
-        if (ka[i] == kb[i]) {
+    for (std::size_t i = 0; i < SIGNATURE_SLOTS; i += BAND_ROWS) {
+        if (a.signature[i] == b.signature[i] && a.signature[i + 1] == b.signature[i + 1]) {
             return true;
         }
     }

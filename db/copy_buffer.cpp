@@ -125,6 +125,26 @@ void copy_buffer::int_array(std::span<std::int16_t const> values, bool negative_
     number_array(values, [negative_is_null](std::int16_t v) { return negative_is_null && v < 0; });
 }
 
+void copy_buffer::bigint_array(std::span<std::int64_t const> values)
+{
+    number_array(values, [](std::int64_t) { return false; });
+}
+
+void copy_buffer::cube_point(std::span<float const> values)
+{
+    separator();
+    m_buf += '(';
+    bool first = true;
+    for (float const v : values) {
+        if (!first) {
+            m_buf += ',';
+        }
+        first = false;
+        fmt::format_to(std::back_inserter(m_buf), "{}", std::isfinite(v) ? v : 0.0F);
+    }
+    m_buf += ')';
+}
+
 void copy_buffer::end_row()
 {
     m_buf += '\n';

@@ -4,6 +4,7 @@
 #include "db/library_columns.hpp"
 #include "db/library_writer.hpp"
 #include "db/sql_text.hpp"
+#include "db/works.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -160,6 +161,9 @@ ack_result ack_jobs(pqxx::connection &cx, queue_settings const &settings, std::s
                             settings.owner, static_cast<std::int64_t>(settings.retry_base.count()))) {
             ++(row[0].as<std::string>() == "dead" ? result.dead : result.retried);
         }
+    }
+    if (!done_ids.empty()) {
+        join_works(tx); // last: its lock is held to the commit
     }
     tx.commit();
     return result;

@@ -72,7 +72,10 @@ constexpr auto ANALYSIS_COLUMNS = std::to_array<std::string_view>({"analyzer_ver
                                                                    "monophonic",
                                                                    "instruments",
                                                                    "instrument_families",
-                                                                   "bars"});
+                                                                   "bars",
+                                                                   "print_kind",
+                                                                   "print",
+                                                                   "features"});
 
 /// stage_paths: a path (its display text, and its key: the identity), and the content it holds.
 constexpr auto PATH_COLUMNS = std::to_array<std::string_view>({"path", "hash", "size_bytes", "mtime_us", "key"});

@@ -3,6 +3,7 @@
 #include "db/copy_buffer.hpp"
 #include "db/library_columns.hpp"
 #include "db/sql_text.hpp"
+#include "db/works.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -229,6 +230,9 @@ batch_result write_once(pqxx::connection &cx, batch_rows const &rows)
         }
         log_sql("batch", MERGE_ERRORS);
         tx.exec0(MERGE_ERRORS);
+    }
+    if (!rows.analyses.empty()) {
+        join_works(tx); // last: its lock is held to the commit
     }
     tx.commit();
     result.duplicates = rows.known_duplicates + (rows.files.size() - result.imported);

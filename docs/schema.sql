@@ -18,6 +18,20 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: cube; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS cube WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION cube; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION cube IS 'data type for multidimensional cubes';
+
+
+--
 -- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -114,6 +128,18 @@ BEGIN
     CREATE TEMP TABLE stage_analysis (LIKE file_analysis INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
     ALTER TABLE stage_analysis DROP COLUMN file_id, DROP COLUMN analyzed_at, ADD COLUMN hash bytea;
 END
+$$;
+
+
+--
+-- Name: midilib_print_similarity(bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.midilib_print_similarity(a bigint[], b bigint[]) RETURNS double precision
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+SELECT (count(*) FILTER (WHERE x >> 32 = y >> 32) + count(*) FILTER (WHERE (x # y) & 4294967295 = 0))::float8 / 128
+FROM unnest(a, b) AS t(x, y)
 $$;
 
 
@@ -362,9 +388,35 @@ CREATE TABLE public.file_analysis (
     instrument_families text[] NOT NULL,
     bars integer NOT NULL,
     analyzed_at timestamp with time zone DEFAULT now() NOT NULL,
+    print_kind text,
+    print bigint[],
+    features public.cube,
     CONSTRAINT file_analysis_key_mode_check CHECK ((key_mode = ANY (ARRAY['major'::text, 'minor'::text]))),
-    CONSTRAINT file_analysis_key_tonic_check CHECK (((key_tonic >= 0) AND (key_tonic <= 11)))
+    CONSTRAINT file_analysis_key_tonic_check CHECK (((key_tonic >= 0) AND (key_tonic <= 11))),
+    CONSTRAINT file_analysis_print_check CHECK ((cardinality(print) = 64)),
+    CONSTRAINT file_analysis_print_kind_check CHECK ((print_kind = ANY (ARRAY['pitched'::text, 'drums'::text])))
 );
+
+
+--
+-- Name: COLUMN file_analysis.print_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.file_analysis.print_kind IS 'what the fingerprint was made from; NULL when the file is too short or too empty to identify';
+
+
+--
+-- Name: COLUMN file_analysis.print; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.file_analysis.print IS 'MinHash signature, two 32-bit slots a bigint: each element is also one LSH band key';
+
+
+--
+-- Name: COLUMN file_analysis.features; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.file_analysis.features IS 'the 24-dimensional vector whose Euclidean distance says how alike two files sound';
 
 
 --
@@ -730,6 +782,23 @@ CREATE TABLE public.file_search_t8 (
     track_count integer NOT NULL,
     instrument_words text[] NOT NULL
 );
+
+
+--
+-- Name: file_works; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.file_works (
+    file_id bigint NOT NULL,
+    work_id bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE file_works; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.file_works IS 'the work of each analyzed content; kept by each import batch and worker ack (db/works.cpp)';
 
 
 --
@@ -1177,6 +1246,14 @@ ALTER TABLE ONLY public.file_search_t8
 
 
 --
+-- Name: file_works file_works_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file_works
+    ADD CONSTRAINT file_works_pkey PRIMARY KEY (file_id);
+
+
+--
 -- Name: import_errors import_errors_key_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1258,6 +1335,20 @@ CREATE INDEX analysis_jobs_leased_idx ON public.analysis_jobs USING btree (lease
 --
 
 CREATE UNIQUE INDEX analysis_jobs_pending_idx ON public.analysis_jobs USING btree (file_id, kind) WHERE (state = ANY (ARRAY['queued'::text, 'running'::text]));
+
+
+--
+-- Name: file_analysis_features_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX file_analysis_features_idx ON public.file_analysis USING gist (features);
+
+
+--
+-- Name: file_analysis_print_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX file_analysis_print_idx ON public.file_analysis USING gin (print) WITH (fastupdate=off) WHERE (print IS NOT NULL);
 
 
 --
@@ -2217,6 +2308,13 @@ CREATE INDEX file_search_t8_time_signature_file_id_tempo_bpm_key_tonic_k_idx ON 
 --
 
 CREATE INDEX file_search_t8_track_count_file_id_tempo_bpm_key_tonic_key__idx ON public.file_search_t8 USING btree (track_count, file_id) INCLUDE (tempo_bpm, key_tonic, key_mode, time_signature, duration_seconds, has_drums);
+
+
+--
+-- Name: file_works_work_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX file_works_work_idx ON public.file_works USING btree (work_id, file_id);
 
 
 --
@@ -3277,6 +3375,14 @@ ALTER TABLE ONLY public.file_analysis
 
 ALTER TABLE public.file_search
     ADD CONSTRAINT file_search_file_id_fkey FOREIGN KEY (file_id) REFERENCES public.midi_files(id) ON DELETE CASCADE;
+
+
+--
+-- Name: file_works file_works_file_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file_works
+    ADD CONSTRAINT file_works_file_id_fkey FOREIGN KEY (file_id) REFERENCES public.midi_files(id) ON DELETE CASCADE;
 
 
 --

@@ -1,0 +1,45 @@
+-- 0016_group_works: works (the same music in several files) and "similar to this file" (docs/works.md).
+-- file_analysis keeps each content's fingerprint and feature vector; file_works groups contents
+-- into works. Contents analyzed before this migration have neither until `midilib analyze
+-- --requeue` analyzes them again (ANALYZER_VERSION 5).
+-- Apply with `midilib migrate up`, or by hand: psql -v ON_ERROR_STOP=1 -f migrations/0016_group_works.sql
+
+BEGIN;
+
+CREATE EXTENSION IF NOT EXISTS cube;
+
+ALTER TABLE file_analysis
+    ADD COLUMN print_kind text CHECK (print_kind IN ('pitched', 'drums')),
+    ADD COLUMN print bigint[] CHECK (cardinality(print) = 64),
+    ADD COLUMN features cube;
+COMMENT ON COLUMN file_analysis.print_kind IS 'what the fingerprint was made from; NULL when the file is too short or too empty to identify';
+COMMENT ON COLUMN file_analysis.print IS 'MinHash signature, two 32-bit slots a bigint: each element is also one LSH band key';
+COMMENT ON COLUMN file_analysis.features IS 'the 24-dimensional vector whose Euclidean distance says how alike two files sound';
+
+-- Candidates for a new file's work: contents sharing a band key. fastupdate is off: every batch
+-- looks its new files up right after inserting them, and a pending list is read in full by every lookup.
+CREATE INDEX file_analysis_print_idx ON file_analysis USING gin (print) WITH (fastupdate = off)
+    WHERE print IS NOT NULL;
+-- Nearest neighbours: ORDER BY features <-> $1 LIMIT k.
+CREATE INDEX file_analysis_features_idx ON file_analysis USING gist (features);
+
+-- The share of equal slots (the estimated Jaccard similarity of the two files' shingle sets), as
+-- analyzers/fingerprint.cpp similarity() computes it.
+CREATE FUNCTION midilib_print_similarity(a bigint[], b bigint[]) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+SELECT (count(*) FILTER (WHERE x >> 32 = y >> 32) + count(*) FILTER (WHERE (x # y) & 4294967295 = 0))::float8 / 128
+FROM unnest(a, b) AS t(x, y)
+$fn$;
+
+-- Every analyzed content belongs to one work, named by the smallest content id it has held (a
+-- content alone is a work of one). Works only grow: a new content joins a work or merges several.
+CREATE TABLE file_works (
+    file_id bigint PRIMARY KEY REFERENCES midi_files (id) ON DELETE CASCADE,
+    work_id bigint NOT NULL
+);
+COMMENT ON TABLE file_works IS 'the work of each analyzed content; kept by each import batch and worker ack (db/works.cpp)';
+CREATE INDEX file_works_work_idx ON file_works (work_id, file_id);
+
+INSERT INTO schema_migrations (version, name) VALUES (16, 'group_works');
+
+COMMIT;
