@@ -110,8 +110,8 @@ works_result join_works(pqxx::dbtransaction &tx)
     }
     if (!from.empty()) {
         log_sql("works", MERGE);
-        result.moved =
-            static_cast<std::uint64_t>(tx.exec_params(MERGE, int_array_literal(from), int_array_literal(into)).affected_rows());
+        result.moved = static_cast<std::uint64_t>(
+            tx.exec_params(MERGE, int_array_literal(from), int_array_literal(into)).affected_rows());
     }
 
     std::vector<std::int64_t> files;
