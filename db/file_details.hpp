@@ -1,6 +1,8 @@
 #pragma once
 /// Everything the library stores about one file, for `midilib show`.
 
+#include "db/work_list.hpp"
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -26,6 +28,7 @@ struct file_details
         std::optional<std::string> archive; ///< the archive holding it, when inside one
     };
     std::vector<place> paths;
+    std::vector<work_version> versions; ///< the other versions of its work (file["work_id"])
 };
 
 /// The details of midi_files row @p id, or nothing when there is no such row.

@@ -12,6 +12,8 @@ search_page session::search(search_request const &request) { return search_libra
 
 std::optional<file_details> session::show(std::int64_t id) { return show_file(*m_cx, id); }
 
+std::vector<work_group> session::dupes(dupes_request const &request) { return list_dupes(*m_cx, request); }
+
 queue_status session::read_queue_status() { return midilib::read_queue_status(*m_cx); }
 
 std::size_t session::requeue_analysis(int version, bool all) { return midilib::requeue_analysis(*m_cx, version, all); }

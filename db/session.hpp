@@ -7,6 +7,7 @@
 #include "db/library_paths.hpp"
 #include "db/library_search.hpp"
 #include "db/migrator.hpp"
+#include "db/work_list.hpp"
 
 #include <pqxx/pqxx>
 
@@ -35,6 +36,8 @@ public:
     search_page search(search_request const &request);
     /// show_file() on this connection.
     std::optional<file_details> show(std::int64_t id);
+    /// list_dupes() on this connection.
+    std::vector<work_group> dupes(dupes_request const &request);
     /// read_queue_status() on this connection.
     queue_status read_queue_status();
     /// requeue_analysis() on this connection.

@@ -1,7 +1,6 @@
 #include "db/works.hpp"
 
 #include "analyzers/fingerprint.hpp"
-#include "db/errors.hpp"
 #include "db/sql_text.hpp"
 
 #include <unordered_map>

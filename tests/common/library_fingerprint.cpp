@@ -54,6 +54,9 @@ constexpr std::pair<char const *, char const *> LIBRARY_ROWS[] = {
     {"import_errors", "SELECT (to_jsonb(e) - 'id' - 'at' - 'first_at' - 'failures')::text FROM import_errors e"},
     {"file_search", "SELECT (to_jsonb(s) - 'file_id' || jsonb_build_object('hash', f.hash))::text"
                     " FROM file_search s JOIN midi_files f ON f.id = s.file_id"},
+    // A work as its contents' hashes (work ids name contents, which are numbered as they arrive).
+    {"file_works", "SELECT array_agg(encode(f.hash, 'hex') ORDER BY f.hash)::text"
+                   " FROM file_works w JOIN midi_files f ON f.id = w.file_id GROUP BY w.work_id"},
     {"archives", "SELECT (to_jsonb(a) - 'imported_at')::text FROM archives a"},
     {"analysis_jobs", "SELECT jsonb_build_object('hash', f.hash, 'kind', j.kind, 'state', j.state)::text"
                       " FROM analysis_jobs j JOIN midi_files f ON f.id = j.file_id"},

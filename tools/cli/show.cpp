@@ -57,6 +57,13 @@ void print_json(file_details const &details)
                               {"mtime", p.mtime},
                               {"archive", p.archive ? json(*p.archive) : json(nullptr)}});
     }
+    j["versions"] = json::array();
+    for (auto const &v : details.versions) {
+        j["versions"].push_back({{"id", v.id},
+                                 {"path", v.path},
+                                 {"key", v.key ? json(*v.key) : json(nullptr)},
+                                 {"tempo_bpm", v.tempo_bpm}});
+    }
     std::cout << j.dump() << '\n';
 }
 
@@ -178,6 +185,8 @@ void print_analysis(json const &a)
     line("notes",
          fmt::format("{} in {} bars, pitch {}–{}, velocity {} ± {}", text(a, "note_count"), text(a, "bars"),
                      text(a, "pitch_min"), text(a, "pitch_max"), text(a, "velocity_mean"), text(a, "velocity_stdev")));
+    line("fingerprint", text(a, "print_kind").empty() ? std::string{"none (too short or too empty to identify)"}
+                                                      : text(a, "print_kind"));
     line("polyphony",
          fmt::format("max {}, mean {}, {} notes per second{}", text(a, "polyphony_max"), text(a, "polyphony_mean"),
                      text(a, "notes_per_second"), a.value("monophonic", false) ? ", monophonic" : ""));
@@ -195,6 +204,14 @@ void print_text(file_details const &details)
         fmt::print("  {} ({} bytes, modified {})\n", terminal_safe(p.path), p.size_bytes, terminal_safe(p.mtime));
         if (p.archive) {
             fmt::print("    inside archive {}\n", terminal_safe(*p.archive));
+        }
+    }
+    if (!details.versions.empty()) {
+        fmt::print("work {}: {} other version{} (`midilib dupes` lists works)\n", text(details.file, "work_id"),
+                   details.versions.size(), details.versions.size() == 1 ? "" : "s");
+        for (auto const &v : details.versions) {
+            fmt::print("  {:>7}  {:<9}  {:>6.1f}  {}\n", v.id, terminal_safe(v.key.value_or("")), v.tempo_bpm,
+                       terminal_safe(v.path));
         }
     }
 }
