@@ -974,6 +974,24 @@ CREATE TABLE public.search_words (
 
 
 --
+-- Name: works_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.works_log (
+    seq bigint NOT NULL,
+    file_ids bigint[] NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE works_log; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.works_log IS 'the contents each works step placed, in commit order (db/works.cpp)';
+
+
+--
 -- Name: file_search_r1; Type: TABLE ATTACH; Schema: public; Owner: -
 --
 
@@ -1307,6 +1325,14 @@ ALTER TABLE ONLY public.schema_migrations
 
 ALTER TABLE ONLY public.search_words
     ADD CONSTRAINT search_words_pkey PRIMARY KEY (word);
+
+
+--
+-- Name: works_log works_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.works_log
+    ADD CONSTRAINT works_log_pkey PRIMARY KEY (seq);
 
 
 --

@@ -40,6 +40,17 @@ CREATE TABLE file_works (
 COMMENT ON TABLE file_works IS 'the work of each analyzed content; kept by each import batch and worker ack (db/works.cpp)';
 CREATE INDEX file_works_work_idx ON file_works (work_id, file_id);
 
+-- The contents each works step placed, numbered in commit order (the step numbers its row under the
+-- lock it holds to its commit). A step looks its contents up before it takes the lock, then checks
+-- them against the contents of the steps numbered after the last one it saw: those committed while
+-- it looked. Rows older than a day are deleted by the steps.
+CREATE TABLE works_log (
+    seq      bigint      PRIMARY KEY,
+    file_ids bigint[]    NOT NULL,
+    at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE works_log IS 'the contents each works step placed, in commit order (db/works.cpp)';
+
 INSERT INTO schema_migrations (version, name) VALUES (16, 'group_works');
 
 COMMIT;
