@@ -320,6 +320,16 @@ std::array<std::int64_t, BANDS> band_keys(fingerprint const &f) noexcept
     return keys;
 }
 
+std::array<std::int32_t, SIGNATURE_SLOTS> slot_keys(fingerprint const &f) noexcept
+{
+    std::array<std::int32_t, SIGNATURE_SLOTS> keys{};
+    for (std::size_t i = 0; i < SIGNATURE_SLOTS; ++i) {
+        keys[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(i) << 25U | (f.signature[i] & SLOT_VALUE_MASK));
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
 fingerprint fingerprint_of_keys(fingerprint_kind kind, std::span<std::int64_t const, BANDS> keys) noexcept
 {
     fingerprint f;
@@ -340,7 +350,7 @@ double similarity(fingerprint const &a, fingerprint const &b) noexcept
     }
     std::size_t equal = 0;
     for (std::size_t i = 0; i < SIGNATURE_SLOTS; ++i) {
-        equal += a.signature[i] == b.signature[i] ? 1 : 0;
+        equal += ((a.signature[i] ^ b.signature[i]) & SLOT_VALUE_MASK) == 0 ? 1 : 0;
     }
     return static_cast<double>(equal) / static_cast<double>(SIGNATURE_SLOTS);
 }

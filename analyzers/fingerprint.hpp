@@ -65,10 +65,19 @@ fingerprint compute_fingerprint(note_list const &notes, std::vector<bar> const &
 /// 64-bit values: one index over all bands finds the files sharing any band.
 std::array<std::int64_t, BANDS> band_keys(fingerprint const &f) noexcept;
 
+/// Bits of a slot's value that similarity() compares: 25, so that a slot's place (7 bits) and its value
+/// fit one 32-bit integer (slot_keys()); two different values agree in them once in 33 million.
+constexpr std::uint32_t SLOT_VALUE_MASK = (1U << 25U) - 1;
+
+/// The slots as sorted 32-bit keys, each its place (top 7 bits) and the compared bits of its value:
+/// the equal slots of two files are the intersection of their keys (what the library computes).
+std::array<std::int32_t, SIGNATURE_SLOTS> slot_keys(fingerprint const &f) noexcept;
+
 /// The fingerprint whose band_keys() are @p keys (a stored one read back).
 fingerprint fingerprint_of_keys(fingerprint_kind kind, std::span<std::int64_t const, BANDS> keys) noexcept;
 
-/// Estimated Jaccard similarity of the two shingle sets, 0..1; 0 when either is none or the kinds differ.
+/// Estimated Jaccard similarity of the two shingle sets, 0..1 (the share of slots whose SLOT_VALUE_MASK bits
+/// agree); 0 when either is none or the kinds differ.
 double similarity(fingerprint const &a, fingerprint const &b) noexcept;
 
 /// True when @p a and @p b share a band and similarity() >= SAME_WORK_SIMILARITY.

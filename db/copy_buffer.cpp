@@ -125,6 +125,11 @@ void copy_buffer::int_array(std::span<std::int16_t const> values, bool negative_
     number_array(values, [negative_is_null](std::int16_t v) { return negative_is_null && v < 0; });
 }
 
+void copy_buffer::int32_array(std::span<std::int32_t const> values)
+{
+    number_array(values, [](std::int32_t) { return false; });
+}
+
 void copy_buffer::bigint_array(std::span<std::int64_t const> values)
 {
     number_array(values, [](std::int64_t) { return false; });

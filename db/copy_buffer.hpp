@@ -36,6 +36,8 @@ public:
     void real_array(std::span<double const> values);
     /// A smallint[]/int[] field; negative values in @p values become NULL when @p negative_is_null.
     void int_array(std::span<std::int16_t const> values, bool negative_is_null);
+    /// An integer[] field.
+    void int32_array(std::span<std::int32_t const> values);
     /// A bigint[] field.
     void bigint_array(std::span<std::int64_t const> values);
     /// A cube field: a point with one coordinate per value.

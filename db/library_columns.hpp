@@ -75,6 +75,7 @@ constexpr auto ANALYSIS_COLUMNS = std::to_array<std::string_view>({"analyzer_ver
                                                                    "bars",
                                                                    "print_kind",
                                                                    "print",
+                                                                   "print_slots",
                                                                    "features"});
 
 /// stage_paths: a path (its display text, and its key: the identity), and the content it holds.

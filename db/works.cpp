@@ -26,8 +26,8 @@ constexpr char const *NO_JIT = "SET LOCAL jit = off";
 constexpr char const *LAST_STEP = "SELECT coalesce(max(seq), 0) FROM works_log";
 
 /// The staged contents (the analysis rows of this transaction).
-#define STAGED                                                                     \
-    "n AS (SELECT DISTINCT a.file_id, a.print_kind, a.print FROM stage_analysis s" \
+#define STAGED                                                                                    \
+    "n AS (SELECT DISTINCT a.file_id, a.print_kind, a.print, a.print_slots FROM stage_analysis s" \
     "      JOIN midi_files f USING (hash) JOIN file_analysis a ON a.file_id = f.id)"
 
 /// Each staged content, and every content visible now that it is the same work as: a shared band key
@@ -38,7 +38,7 @@ constexpr char const *EDGES =
     "WITH " STAGED " SELECT n.file_id, c.file_id FROM n"
     " LEFT JOIN LATERAL (SELECT c.file_id FROM file_analysis c"
     "    WHERE n.print IS NOT NULL AND c.print IS NOT NULL AND c.print && n.print AND c.file_id <> n.file_id"
-    "      AND c.print_kind = n.print_kind AND midilib_print_similarity(c.print, n.print) >= $1"
+    "      AND c.print_kind = n.print_kind AND midilib_print_similarity(c.print_slots, n.print_slots) >= $1"
     "      AND EXISTS (SELECT 1 FROM unnest(c.print, n.print) AS b(x, y) WHERE x = y)"
     "    OFFSET 0) c ON true";
 

@@ -32,6 +32,20 @@ COMMENT ON EXTENSION cube IS 'data type for multidimensional cubes';
 
 
 --
+-- Name: intarray; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS intarray WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION intarray; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION intarray IS 'functions, operators, and index support for 1-D arrays of integers';
+
+
+--
 -- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -132,14 +146,13 @@ $$;
 
 
 --
--- Name: midilib_print_similarity(bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+-- Name: midilib_print_similarity(integer[], integer[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.midilib_print_similarity(a bigint[], b bigint[]) RETURNS double precision
+CREATE FUNCTION public.midilib_print_similarity(a integer[], b integer[]) RETURNS double precision
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
-SELECT (count(*) FILTER (WHERE x >> 32 = y >> 32) + count(*) FILTER (WHERE (x # y) & 4294967295 = 0))::float8 / 128
-FROM unnest(a, b) AS t(x, y)
+SELECT icount(a & b)::float8 / 128
 $$;
 
 
@@ -390,11 +403,13 @@ CREATE TABLE public.file_analysis (
     analyzed_at timestamp with time zone DEFAULT now() NOT NULL,
     print_kind text,
     print bigint[],
+    print_slots integer[],
     features public.cube,
     CONSTRAINT file_analysis_key_mode_check CHECK ((key_mode = ANY (ARRAY['major'::text, 'minor'::text]))),
     CONSTRAINT file_analysis_key_tonic_check CHECK (((key_tonic >= 0) AND (key_tonic <= 11))),
     CONSTRAINT file_analysis_print_check CHECK ((cardinality(print) = 64)),
-    CONSTRAINT file_analysis_print_kind_check CHECK ((print_kind = ANY (ARRAY['pitched'::text, 'drums'::text])))
+    CONSTRAINT file_analysis_print_kind_check CHECK ((print_kind = ANY (ARRAY['pitched'::text, 'drums'::text]))),
+    CONSTRAINT file_analysis_print_slots_check CHECK ((cardinality(print_slots) = 128))
 );
 
 
@@ -410,6 +425,13 @@ COMMENT ON COLUMN public.file_analysis.print_kind IS 'what the fingerprint was m
 --
 
 COMMENT ON COLUMN public.file_analysis.print IS 'MinHash signature, two 32-bit slots a bigint: each element is also one LSH band key';
+
+
+--
+-- Name: COLUMN file_analysis.print_slots; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.file_analysis.print_slots IS 'the same signature as 128 integers, each a slot''s place (7 bits) and the low 25 bits of its value, sorted: equal slots are the intersection (intarray)';
 
 
 --

@@ -7,13 +7,16 @@
 BEGIN;
 
 CREATE EXTENSION IF NOT EXISTS cube;
+CREATE EXTENSION IF NOT EXISTS intarray;
 
 ALTER TABLE file_analysis
     ADD COLUMN print_kind text CHECK (print_kind IN ('pitched', 'drums')),
     ADD COLUMN print bigint[] CHECK (cardinality(print) = 64),
+    ADD COLUMN print_slots integer[] CHECK (cardinality(print_slots) = 128),
     ADD COLUMN features cube;
 COMMENT ON COLUMN file_analysis.print_kind IS 'what the fingerprint was made from; NULL when the file is too short or too empty to identify';
 COMMENT ON COLUMN file_analysis.print IS 'MinHash signature, two 32-bit slots a bigint: each element is also one LSH band key';
+COMMENT ON COLUMN file_analysis.print_slots IS 'the same signature as 128 integers, each a slot''s place (7 bits) and the low 25 bits of its value, sorted: equal slots are the intersection (intarray)';
 COMMENT ON COLUMN file_analysis.features IS 'the 24-dimensional vector whose Euclidean distance says how alike two files sound';
 
 -- Candidates for a new file's work: contents sharing a band key. fastupdate is off: every batch
@@ -24,11 +27,11 @@ CREATE INDEX file_analysis_print_idx ON file_analysis USING gin (print) WITH (fa
 CREATE INDEX file_analysis_features_idx ON file_analysis USING gist (features);
 
 -- The share of equal slots (the estimated Jaccard similarity of the two files' shingle sets), as
--- analyzers/fingerprint.cpp similarity() computes it.
-CREATE FUNCTION midilib_print_similarity(a bigint[], b bigint[]) RETURNS double precision
+-- analyzers/fingerprint.cpp similarity() computes it: intarray's intersection of two sorted arrays,
+-- about 3 us, where comparing the bigint arrays element by element in SQL took 30.
+CREATE FUNCTION midilib_print_similarity(a integer[], b integer[]) RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-SELECT (count(*) FILTER (WHERE x >> 32 = y >> 32) + count(*) FILTER (WHERE (x # y) & 4294967295 = 0))::float8 / 128
-FROM unnest(a, b) AS t(x, y)
+SELECT icount(a & b)::float8 / 128
 $fn$;
 
 -- Every analyzed content belongs to one work, named by the smallest content id it has held (a

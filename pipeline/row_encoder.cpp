@@ -17,7 +17,7 @@ namespace {
 // The fields encode_file() and encode_analysis() write, one per column of FILE_COLUMNS and
 // ANALYSIS_COLUMNS (db/library_columns.hpp): a column added there must be encoded here too.
 static_assert(FILE_COLUMNS.size() == 27, "encode_file() writes 27 fields");
-static_assert(ANALYSIS_COLUMNS.size() == 36, "encode_analysis() writes the hash and 36 fields");
+static_assert(ANALYSIS_COLUMNS.size() == 37, "encode_analysis() writes the hash and 37 fields");
 
 /// The stage_files row: one field per FILE_COLUMNS, in that order.
 void encode_file(copy_buffer &out, file_item const &item)
@@ -156,10 +156,13 @@ void encode_analysis(copy_buffer &out, file_item const &item)
     if (a.print.kind == fingerprint_kind::none) {
         out.null();
         out.null();
+        out.null();
     } else {
         out.text(a.print.kind == fingerprint_kind::pitched ? "pitched" : "drums");
         auto const keys = band_keys(a.print);
         out.bigint_array(keys);
+        auto const slots = slot_keys(a.print);
+        out.int32_array(slots);
     }
     out.cube_point(a.features);
 }
