@@ -29,15 +29,7 @@ std::vector<search_hit> read_hits(pqxx::result const &rows, std::optional<cursor
 {
     std::vector<search_hit> hits;
     for (auto const &row : rows) {
-        search_hit h;
-        h.id = row[0].as<std::int64_t>();
-        h.path = row[1].as<std::string>();
-        h.duration_seconds = row[2].as<double>();
-        h.tempo_bpm = row[3].as<double>();
-        h.key_name = row[4].as<std::string>();
-        h.time_signature = row[5].as<std::string>();
-        h.tracks = row[6].as<std::int64_t>();
-        h.drums = row[7].as<bool>();
+        search_hit h = hit_of_row(row);
         h.rank = row.size() > 8 ? row[8].as<double>() : 0.0;
         if (kind == cursor_kind::rank) {
             h.cursor = cursor_text({*kind, row[8].as<std::string>(), h.id});
@@ -52,6 +44,20 @@ std::vector<search_hit> read_hits(pqxx::result const &rows, std::optional<cursor
 }
 
 } // namespace
+
+search_hit hit_of_row(pqxx::row const &row)
+{
+    search_hit h;
+    h.id = row[0].as<std::int64_t>();
+    h.path = row[1].as<std::string>();
+    h.duration_seconds = row[2].as<double>();
+    h.tempo_bpm = row[3].as<double>();
+    h.key_name = row[4].as<std::string>();
+    h.time_signature = row[5].as<std::string>();
+    h.tracks = row[6].as<std::int64_t>();
+    h.drums = row[7].as<bool>();
+    return h;
+}
 
 library_searcher::library_searcher(pqxx::connection &cx) : m_cx(cx) {}
 

@@ -29,6 +29,9 @@ struct search_hit
     std::string cursor; ///< pass as `after` for the hits that follow this one
 };
 
+/// The hit in the first columns of @p row (HIT_COLUMNS), without rank or cursor.
+search_hit hit_of_row(pqxx::row const &row);
+
 /// One page of hits.
 struct search_page
 {

@@ -23,10 +23,6 @@ constexpr int FUZZY_ALTERNATIVES = 5;
 /// at 256 and 4 ms at 128), and a text that long is not one mistyped name.
 constexpr std::size_t MAX_FUZZY_BYTES = 128;
 
-constexpr char const *HIT_COLUMNS =
-    "s.file_id, s.path, s.duration_seconds, s.tempo_bpm, coalesce(s.key_name, '') AS key_name,"
-    " coalesce(s.time_signature, '') AS time_signature, s.track_count, coalesce(s.has_drums, false) AS has_drums";
-
 /// @p v as a real PostgreSQL accepts: beyond the largest real is an open end (infinity), below
 /// the smallest is 0 (the server refuses both with "out of range for type real").
 std::string number(double v)
@@ -55,7 +51,8 @@ int facet_count(search_request const &r)
            r.tracks.has_value() + r.drums.has_value() + r.instrument.has_value();
 }
 
-/// The facet conditions on file_search s, ANDed ("true" when none).
+} // namespace
+
 std::string facet_conditions(search_request const &r, search_params &st)
 {
     std::vector<std::string> c;
@@ -116,6 +113,8 @@ std::string facet_conditions(search_request const &r, search_params &st)
     }
     return out.empty() ? "true" : out;
 }
+
+namespace {
 
 /**
  * The ranked text search: the first SEARCH_CANDIDATES files whose document matches @p query and that

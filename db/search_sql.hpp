@@ -3,6 +3,7 @@
 /// needed. library_searcher runs it; docs/search.md explains the plans it aims for.
 
 #include "db/search_cursor.hpp"
+#include "db/search_params.hpp"
 #include "db/search_request.hpp"
 
 #include <optional>
@@ -24,6 +25,18 @@ constexpr int SEARCH_CANDIDATES = 150;
  * library_searcher picks from its row estimates (text_access_estimate()).
  */
 enum class text_access { word_index, facet_rows };
+
+/// The columns of a hit from file_search s, in the order of search_hit (hit_of_row() reads them).
+constexpr char const *HIT_COLUMNS =
+    "s.file_id, s.path, s.duration_seconds, s.tempo_bpm, coalesce(s.key_name, '') AS key_name,"
+    " coalesce(s.time_signature, '') AS time_signature, s.track_count, coalesce(s.has_drums, false) AS has_drums";
+
+/**
+ * The facet conditions of @p r (the folder too, not the text) on file_search s, ANDed, their
+ * values added to @p st; "true" when none. Search and similar filter with it.
+ * \throws std::invalid_argument for an instrument without a word or an empty folder.
+ */
+std::string facet_conditions(search_request const &r, search_params &st);
 
 /**
  * A statement and the values of its parameters $1, $2, ... A search statement returns file_id,

@@ -10,6 +10,8 @@ session::~session() = default;
 
 search_page session::search(search_request const &request) { return search_library(*m_cx, request); }
 
+similar_result session::similar(similar_request const &request) { return find_similar(*m_cx, request); }
+
 std::optional<file_details> session::show(std::int64_t id) { return show_file(*m_cx, id); }
 
 std::vector<work_group> session::dupes(dupes_request const &request) { return list_dupes(*m_cx, request); }

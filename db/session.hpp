@@ -7,6 +7,7 @@
 #include "db/library_paths.hpp"
 #include "db/library_search.hpp"
 #include "db/migrator.hpp"
+#include "db/similar.hpp"
 #include "db/work_list.hpp"
 
 #include <pqxx/pqxx>
@@ -34,6 +35,8 @@ public:
 
     /// search_library() on this connection.
     search_page search(search_request const &request);
+    /// find_similar() on this connection.
+    similar_result similar(similar_request const &request);
     /// show_file() on this connection.
     std::optional<file_details> show(std::int64_t id);
     /// list_dupes() on this connection.

@@ -25,8 +25,8 @@ int main(int argc, char **argv)
     // In the order `midilib --help` lists them; each subcommand inherits fallthrough from the app.
     std::vector<command> const commands{add_import_command(app),  add_search_command(app), add_worker_command(app),
                                         add_analyze_command(app), add_status_command(app), add_show_command(app),
-                                        add_dupes_command(app),   add_remove_command(app), add_prune_command(app),
-                                        add_db_command(app),      add_migrate_command(app)};
+                                        add_similar_command(app), add_dupes_command(app),  add_remove_command(app),
+                                        add_prune_command(app),   add_db_command(app),     add_migrate_command(app)};
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const &e) {

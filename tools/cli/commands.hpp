@@ -31,6 +31,8 @@ command add_analyze_command(CLI::App &app);
 command add_status_command(CLI::App &app);
 /// `show ID`: everything stored about one file.
 command add_show_command(CLI::App &app);
+/// `similar ID`: the files nearest to one by musical content, with search's facets.
+command add_similar_command(CLI::App &app);
 /// `dupes`: works held in several versions, biggest first.
 command add_dupes_command(CLI::App &app);
 /// `remove PATH...`: forget folders, files or archives.
