@@ -219,8 +219,8 @@ TEST_F(works_test, concurrent_importers_and_workers_build_the_works_of_one_impor
     temp_database queued;
     ASSERT_EQ(import(queued, {"--no-analyze", root().string()}), 0);
     EXPECT_EQ(queued.count_rows("file_works"), 0);
-    auto w1 = spawn(midilib_command(queued.conninfo(), {"worker", "--once", "--batch", "16"}));
-    auto w2 = spawn(midilib_command(queued.conninfo(), {"worker", "--once", "--batch", "16"}));
+    auto w1 = spawn(midilib_command(queued.conninfo(), {"worker", "--once", "--batch", "64"}));
+    auto w2 = spawn(midilib_command(queued.conninfo(), {"worker", "--once", "--batch", "64"}));
     EXPECT_EQ(wait_for(w1), 0);
     EXPECT_EQ(wait_for(w2), 0);
     EXPECT_EQ(works_by_hash(queued.conninfo()), want);
