@@ -8,14 +8,17 @@
 #include "smf/text.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <csignal>
 #include <ctime>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace midilib {
@@ -101,6 +104,17 @@ std::atomic<bool> &install_stop_handlers()
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
     return g_stop;
+}
+
+std::int64_t parse_file_id(char const *command, std::string const &text)
+{
+    std::int64_t id = 0;
+    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+        throw std::invalid_argument{fmt::format(
+            "{}: expected a file id (a whole number, as printed by search), got \"{}\"", command, text.substr(0, 64))};
+    }
+    return id;
 }
 
 int report_failure(std::exception const &e)

@@ -2,6 +2,7 @@
 /// What every subcommand of `midilib` shares: the global options, logging, the database, Ctrl-C.
 
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <optional>
@@ -39,6 +40,9 @@ std::string open_database(global_options const &g);
 /// Installs the SIGINT / SIGTERM handlers: the first signal sets the returned flag (the run
 /// stops after committing the batches in flight), a second one ends the process.
 std::atomic<bool> &install_stop_handlers();
+
+/** A file id as printed by search: a whole number that fits a bigint. \throws std::invalid_argument naming @p command. */
+std::int64_t parse_file_id(char const *command, std::string const &text);
 
 /// Logs why a command failed, in one line (the full error at debug level). \returns the exit code, 1.
 int report_failure(std::exception const &e);

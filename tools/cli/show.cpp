@@ -33,19 +33,6 @@ struct show_cli
 /// Elements of an array shown in a line before "… and N more".
 constexpr std::size_t LIST_CAP = 24;
 
-/// A file id as printed by search: a whole number that fits a bigint.
-std::int64_t parse_id(std::string const &text)
-{
-    std::int64_t id = 0;
-    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
-        throw std::invalid_argument{fmt::format("show: expected a file id (a whole number, as printed by search), "
-                                                "got \"{}\"",
-                                                text.substr(0, 64))};
-    }
-    return id;
-}
-
 void print_json(file_details const &details)
 {
     json j = details.file;
@@ -218,7 +205,7 @@ void print_text(file_details const &details)
 
 int run(global_options const &g, show_cli const &o)
 {
-    auto const id = parse_id(o.id);
+    auto const id = parse_file_id("show", o.id);
     auto const details = session{open_database(g), "midilib.show"}.show(id);
     if (!details) {
         fmt::print(stderr, "error: no file with id {} in the library\n", id);

@@ -35,17 +35,6 @@ struct similar_cli
 };
 
 /** A file id as search prints it. \throws std::invalid_argument for anything else. */
-std::int64_t parse_id(std::string const &text)
-{
-    std::int64_t id = 0;
-    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
-        throw std::invalid_argument{fmt::format(
-            "similar: expected a file id (a whole number, as printed by search), got \"{}\"", text.substr(0, 64))};
-    }
-    return id;
-}
-
 void print_json_lines(similar_result const &result)
 {
     for (auto const &h : result.hits) {
@@ -71,7 +60,7 @@ void print_table(similar_result const &result)
 int run(global_options const &g, similar_cli const &o)
 {
     similar_request r;
-    r.id = parse_id(o.id);
+    r.id = parse_file_id("similar", o.id);
     apply_facets(o.facets, r.facets);
     r.facets.limit = o.limit;
     r.versions = o.versions;
